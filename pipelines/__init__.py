@@ -1,0 +1,1 @@
+"""clusterwatch: a warehouse for humanitarian coordination data."""

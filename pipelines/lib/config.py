@@ -1,0 +1,251 @@
+"""The one configuration information managers edit: countries, datasets, 4W column mappings.
+
+YAML validated by pydantic. Errors name the file, the key and what was expected.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+# Canonical fields a 3W/4W column mapping may fill. raw.presence has exactly these columns.
+PRESENCE_FIELDS = (
+    "admin1_code",
+    "admin1_name",
+    "admin2_code",
+    "admin2_name",
+    "org_name",
+    "org_acronym",
+    "org_type",
+    "sector",
+    "status",
+    "start_date",
+    "end_date",
+    "people_targeted",
+    "people_reached",
+)
+
+SOURCE_KINDS = ("presence", "needs", "funding", "flows", "admin", "population", "vocabularies")
+
+
+class ConfigError(ValueError):
+    """A configuration problem, worded for the person who edits the YAML."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Layout(_Strict):
+    """How to read a tabular file."""
+
+    format: Literal["auto", "csv", "xlsx", "ods"] = "auto"
+    sheet: str | None = None
+    header_row: int = Field(1, ge=1, description="1-based row holding the column names")
+    group_header_row: int | None = Field(
+        None, ge=1, description="row above the header naming column groups; prefixed to repeated names"
+    )
+    hxl: Literal["auto", "none"] = "auto"
+    encoding: str | None = None
+    null_values: list[str] = Field(default_factory=lambda: ["", "-", "<Null>", "NULL", "#N/A"])
+
+    @model_validator(mode="after")
+    def _group_above_header(self):
+        if self.group_header_row is not None and self.group_header_row >= self.header_row:
+            raise ValueError("group_header_row must be above header_row")
+        return self
+
+
+class Period(_Strict):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class DatasetSearch(_Strict):
+    """Find the dataset on HDX by tag and country instead of by name (live mode only)."""
+
+    tags: list[str] = Field(default_factory=list)
+    country: str | None = None
+    query: str | None = None
+
+
+class Resource(_Strict):
+    """One file to ingest: where it lives on HDX and in a snapshot, and how to read it."""
+
+    id: str = Field(pattern=r"^[a-z0-9_]+$", description="stable key, used in lineage and the load log")
+    table: str = Field(pattern=r"^[a-z0-9_]+$", description="raw table the rows land in")
+    dataset: str = Field(description="HDX dataset name or id")
+    resource: str | None = Field(None, description="HDX resource name (live mode); default: the file name of path")
+    search: DatasetSearch | None = None
+    path: str | None = Field(None, description="path under the snapshot root")
+    metadata: str | None = Field(None, description="CKAN package_show JSON under the snapshot root")
+    country: str | None = Field(None, description="ISO3, for a per-country file")
+    country_column: str | None = Field(None, description="column holding ISO3 in a multi-country file")
+    year: int | None = None
+    reference_period: Period | None = None
+    layout: Layout = Field(default_factory=Layout)
+    columns: dict[str, str] | None = Field(
+        None, description="3W/4W mapping: canonical field -> HXL hashtag pattern (#adm1+code) or column name"
+    )
+    constants: dict[str, str] = Field(default_factory=dict, description="fixed values for fields the file lacks")
+
+    @field_validator("country")
+    @classmethod
+    def _iso3(cls, v):
+        if v is not None and (len(v) != 3 or not v.isalpha() or not v.isupper()):
+            raise ValueError(f"expected an upper-case ISO3 code, got {v!r}")
+        return v
+
+    @property
+    def resource_name(self) -> str:
+        if self.resource:
+            return self.resource
+        if self.path:
+            return Path(self.path).name
+        return self.id
+
+    def fingerprint(self) -> str:
+        """Hash of everything that changes how the file is read; a change forces a reload."""
+        payload = self.model_dump(mode="json", exclude={"search", "metadata"})
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+class Sources(_Strict):
+    presence: list[Resource] = Field(default_factory=list)
+    needs: list[Resource] = Field(default_factory=list)
+    funding: list[Resource] = Field(default_factory=list)
+    flows: list[Resource] = Field(default_factory=list)
+    admin: list[Resource] = Field(default_factory=list)
+    population: list[Resource] = Field(default_factory=list)
+    vocabularies: list[Resource] = Field(default_factory=list)
+
+    def all(self) -> list[tuple[str, Resource]]:
+        return [(kind, r) for kind in SOURCE_KINDS for r in getattr(self, kind)]
+
+
+class HdxSettings(_Strict):
+    site: str = Field("prod", description="hdx-python-api site name (prod, stage, ...)")
+    url: str | None = Field(None, description="override the CKAN base URL (tests use a loopback replay server)")
+    user_agent: str = "clusterwatch"
+    timeout_seconds: float = 60
+    retries: int = Field(2, ge=0)
+
+
+class GapThresholds(_Strict):
+    low_reach_share: float = Field(0.25, ge=0, le=1, description="reached / in need below this is low_reach")
+    thin_presence_factor: float = Field(
+        2.0, gt=0, description="PIN per partner above this multiple of the country median is thin_presence"
+    )
+    min_people_in_need: int = Field(1000, ge=0, description="ignore units with fewer people in need")
+
+
+class PublishSettings(_Strict):
+    keep_versions: int = Field(5, ge=1)
+    max_row_count_change: float = Field(
+        0.5, ge=0, description="largest allowed relative change in a table's row count against the previous version"
+    )
+
+
+class ScheduleSettings(_Strict):
+    cron: str = "0 5 * * *"
+    timezone: str = "UTC"
+    sensor_interval_seconds: int = Field(3600, ge=30)
+
+
+class Config(_Strict):
+    name: str
+    description: str | None = None
+    countries: list[str] = Field(min_length=1)
+    as_of: dt.date | None = Field(None, description="date open periods are measured to; default today")
+    snapshot: str | None = Field(None, description="default snapshot root, relative to this file")
+    hdx: HdxSettings = Field(default_factory=HdxSettings)
+    sources: Sources
+    gaps: GapThresholds = Field(default_factory=GapThresholds)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+
+    # Set by load_config, not by the YAML.
+    source_path: Path | None = Field(None, exclude=True)
+
+    @field_validator("countries")
+    @classmethod
+    def _iso3_list(cls, v):
+        bad = [c for c in v if len(c) != 3 or not c.isalpha() or not c.isupper()]
+        if bad:
+            raise ValueError(f"expected upper-case ISO3 codes, got {bad}")
+        return v
+
+    @model_validator(mode="after")
+    def _check_resources(self):
+        seen: set[str] = set()
+        for kind, r in self.sources.all():
+            where = f"sources.{kind}[id={r.id}]"
+            if r.id in seen:
+                raise ValueError(f"{where}: duplicate resource id {r.id!r}")
+            seen.add(r.id)
+            if r.country and r.country not in self.countries:
+                raise ValueError(f"{where}: country {r.country} is not in countries {self.countries}")
+            if kind == "presence":
+                if not r.country:
+                    raise ValueError(f"{where}: a 3W/4W resource needs a country")
+                if not r.columns:
+                    raise ValueError(f"{where}: a 3W/4W resource needs a columns mapping")
+                unknown = set(r.columns) - set(PRESENCE_FIELDS)
+                if unknown:
+                    raise ValueError(
+                        f"{where}.columns: unknown field(s) {sorted(unknown)}; expected some of {list(PRESENCE_FIELDS)}"
+                    )
+                for need in ("org_name", "sector"):
+                    if need not in r.columns and need not in r.constants:
+                        raise ValueError(f"{where}.columns: {need} is required")
+                if not ({"admin1_code", "admin1_name", "admin2_code", "admin2_name"} & set(r.columns)):
+                    raise ValueError(f"{where}.columns: map at least one admin code or name column")
+            if kind == "needs" and not (r.country or r.country_column):
+                raise ValueError(f"{where}: a needs resource needs country or country_column")
+        return self
+
+    def resources(self, kind: str) -> list[Resource]:
+        return getattr(self.sources, kind)
+
+    def snapshot_root(self) -> Path | None:
+        if self.snapshot is None:
+            return None
+        base = self.source_path.parent if self.source_path else Path.cwd()
+        return (base / self.snapshot).resolve()
+
+
+def _format_validation_error(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"  - {key}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: configuration file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_format_validation_error(path, e)) from None
+    cfg.source_path = path.resolve()
+    return cfg
