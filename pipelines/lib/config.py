@@ -19,6 +19,8 @@ PRESENCE_FIELDS = (
     "admin1_name",
     "admin2_code",
     "admin2_name",
+    "admin3_code",  # Ethiopia's 4W reports woredas (admin 3); admin 2 derives from the p-code
+    "admin3_name",
     "org_name",
     "org_acronym",
     "org_type",
@@ -29,6 +31,8 @@ PRESENCE_FIELDS = (
     "people_targeted",
     "people_reached",
 )
+
+SAMPLE_SNAPSHOT = "@sample"
 
 SOURCE_KINDS = ("presence", "needs", "funding", "flows", "admin", "population", "vocabularies")
 
@@ -168,7 +172,9 @@ class Config(_Strict):
     description: str | None = None
     countries: list[str] = Field(min_length=1)
     as_of: dt.date | None = Field(None, description="date open periods are measured to; default today")
-    snapshot: str | None = Field(None, description="default snapshot root, relative to this file")
+    snapshot: str | None = Field(
+        None, description=f"default snapshot root, relative to this file; {SAMPLE_SNAPSHOT!r} is the generated sample"
+    )
     hdx: HdxSettings = Field(default_factory=HdxSettings)
     sources: Sources
     gaps: GapThresholds = Field(default_factory=GapThresholds)
@@ -209,7 +215,7 @@ class Config(_Strict):
                 for need in ("org_name", "sector"):
                     if need not in r.columns and need not in r.constants:
                         raise ValueError(f"{where}.columns: {need} is required")
-                if not ({"admin1_code", "admin1_name", "admin2_code", "admin2_name"} & set(r.columns)):
+                if not ({f for f in PRESENCE_FIELDS if f.startswith("admin")} & set(r.columns)):
                     raise ValueError(f"{where}.columns: map at least one admin code or name column")
             if kind == "needs" and not (r.country or r.country_column):
                 raise ValueError(f"{where}: a needs resource needs country or country_column")
@@ -221,6 +227,10 @@ class Config(_Strict):
     def snapshot_root(self) -> Path | None:
         if self.snapshot is None:
             return None
+        if self.snapshot == SAMPLE_SNAPSHOT:
+            from pipelines.lib.paths import sample_snapshot_dir
+
+            return sample_snapshot_dir()
         base = self.source_path.parent if self.source_path else Path.cwd()
         return (base / self.snapshot).resolve()
 

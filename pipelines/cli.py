@@ -1,0 +1,131 @@
+"""`clusterwatch`: the command line for people who don't open the Dagster UI."""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from pipelines.lib.config import ConfigError
+from pipelines.lib.paths import DEFAULT_CONFIG, REPO_ROOT, data_dir
+from pipelines.settings import ENV_CONFIG, ENV_LIVE, ENV_SNAPSHOT
+
+
+def _say(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def _set_env(args) -> None:
+    """Settings travel by env var so that Dagster definitions, resources and dbt all see the same ones."""
+    if getattr(args, "config", None):
+        os.environ[ENV_CONFIG] = str(Path(args.config).resolve())
+    if getattr(args, "snapshot", None):
+        os.environ[ENV_SNAPSHOT] = str(Path(args.snapshot).resolve())
+    if getattr(args, "live", False):
+        os.environ[ENV_LIVE] = "1"
+    if getattr(args, "data_dir", None):
+        os.environ["CLUSTERWATCH_DATA_DIR"] = str(Path(args.data_dir).resolve())
+
+
+def dagster_home() -> Path:
+    """The instance directory under the data dir, with the repo's dagster.yaml in it."""
+    home = data_dir() / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    src = REPO_ROOT / "dagster.yaml"
+    dst = home / "dagster.yaml"
+    if not dst.exists() or dst.read_bytes() != src.read_bytes():
+        shutil.copyfile(src, dst)
+    return home
+
+
+def instance():
+    import dagster as dg
+
+    return dg.DagsterInstance.from_ref(dg._core.instance.ref.InstanceRef.from_dir(str(dagster_home())))
+
+
+def cmd_refresh(args) -> int:
+    _set_env(args)
+    from pipelines.refresh import RefreshFailed, run_refresh
+
+    countries = [c.strip().upper() for c in args.countries.split(",")] if args.countries else None
+    try:
+        summary = run_refresh(instance(), countries=countries, say=_say, force=args.force)
+    except (ConfigError, ValueError) as e:
+        _say(f"error: {e}")
+        return 2
+    except RefreshFailed as e:
+        _say(f"\nrefresh FAILED: {e}")
+        return 1
+    _say(f"\nrefresh finished in {summary['seconds']:.1f}s; warehouse: {summary['warehouse']}")
+    return 0
+
+
+def cmd_config_check(args) -> int:
+    _set_env(args)
+    from pipelines.lib.config import load_config
+
+    path = Path(args.config or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
+    try:
+        cfg = load_config(path)
+    except ConfigError as e:
+        _say(str(e))
+        return 2
+    kinds = {k: len(cfg.resources(k)) for k in ("presence", "needs", "funding", "flows", "admin", "population", "vocabularies")}
+    _say(f"{path}: OK — {len(cfg.countries)} countries ({', '.join(cfg.countries)})")
+    for k, n in kinds.items():
+        _say(f"  {k:13s} {n} resource(s)")
+    return 0
+
+
+def cmd_generate_sample(args) -> int:
+    from pipelines.sample.generate import generate
+
+    started = time.perf_counter()
+    summary = generate(Path(args.out), scale=args.scale, seed=args.seed)
+    _say(f"sample snapshot written to {args.out} in {time.perf_counter() - started:.1f}s")
+    for name, rows in summary.get("rows", {}).items():
+        _say(f"  {name}: {rows:,} rows")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="clusterwatch", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp):
+        sp.add_argument("--config", help=f"configuration YAML (default: {DEFAULT_CONFIG.relative_to(REPO_ROOT)})")
+        sp.add_argument("--data-dir", help="where the warehouse, cache and published/ go (default: $CLUSTERWATCH_DATA_DIR or data/)")
+
+    r = sub.add_parser("refresh", help="ingest, transform, check and publish everything")
+    common(r)
+    src = r.add_mutually_exclusive_group()
+    src.add_argument("--snapshot", help="read sources from this local HDX mirror directory")
+    src.add_argument("--live", action="store_true", help="download sources from HDX with hdx-python-api")
+    r.add_argument("--countries", help="comma-separated ISO3 codes to refresh (default: all in config)")
+    r.add_argument("--force", action="store_true", help="reload sources even if their files did not change")
+    r.set_defaults(func=cmd_refresh)
+
+    c = sub.add_parser("config", help="work with the configuration")
+    csub = c.add_subparsers(dest="config_command", required=True)
+    cc = csub.add_parser("check", help="validate the configuration")
+    common(cc)
+    cc.set_defaults(func=cmd_config_check)
+
+    g = sub.add_parser("generate-sample", help="write the fictional sample snapshot (for benchmarks: --scale)")
+    g.add_argument("out", help="output directory")
+    g.add_argument("--scale", type=float, default=1.0, help="multiplies the number of 4W rows and flows")
+    g.add_argument("--seed", type=int, default=20251121)
+    g.set_defaults(func=cmd_generate_sample)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""The Dagster code location: every asset, check, schedule and sensor of clusterwatch."""
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.settings import ClusterwatchSettings
+from pipelines.sources import RAW_ASSETS
+
+
+def build_definitions() -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*RAW_ASSETS],
+        resources={"settings": ClusterwatchSettings.from_env()},
+        # Steps run one after another in the run's process: one DuckDB writer at a time.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions()

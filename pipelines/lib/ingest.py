@@ -1,0 +1,191 @@
+"""One code path from a fetched file to raw rows, whichever backend fetched it.
+
+fetch -> (skip if sha256 and config unchanged) -> read -> shape (mapping / snake_case / country filter)
+-> add lineage -> replace the partition's rows in one transaction.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import time
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.lib.config import PRESENCE_FIELDS, Resource
+from pipelines.lib.errors import SourceFormatError
+from pipelines.lib.hdx import Fetcher, FetchedFile
+from pipelines.lib.readers import ParsedTable, find_column, read_table
+from pipelines.lib.warehouse import ALL_PARTITIONS, last_load, replace_partition
+
+PRESENCE_TABLE_COLUMNS = ("country_code", *PRESENCE_FIELDS, "reference_period_start", "reference_period_end")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    source_key: str
+    table: str
+    partition: str
+    rows: int
+    skipped: bool
+    seconds: float
+    source_sha256: str
+    dataset_id: str
+    resource_id: str
+    resource_modified: str | None
+    source_file: str
+
+
+def snake_case(name: str) -> str:
+    """Column name as raw tables store it: countryCode -> country_code, 'Admin 1 P-Code' -> admin_1_p_code."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
+    s = re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
+    return s or "column"
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}_{seen[n]}")
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _read_cached(path: str, sha256: str, layout_json: str, dataset: str, resource: str) -> ParsedTable:
+    # Multi-country files are read once per refresh, not once per country partition.
+    from pipelines.lib.config import Layout
+
+    return read_table(path, Layout.model_validate_json(layout_json), dataset=dataset, resource=resource)
+
+
+def read_fetched(res: Resource, fetched: FetchedFile) -> ParsedTable:
+    return _read_cached(
+        str(fetched.path), fetched.sha256, res.layout.model_dump_json(), res.dataset, res.resource_name
+    )
+
+
+def _null_column(n: int) -> pa.Array:
+    return pa.nulls(n, type=pa.string())
+
+
+def shape_presence(res: Resource, parsed: ParsedTable) -> pa.Table:
+    """Apply the config's 3W/4W column mapping: raw.presence has the same columns for every file."""
+    n = parsed.table.num_rows
+    cols: dict[str, pa.Array] = {}
+    for field in PRESENCE_FIELDS:
+        if res.columns and field in res.columns:
+            idx = find_column(parsed, res.columns[field])
+            cols[field] = parsed.table.column(parsed.columns[idx])
+        elif field in res.constants:
+            cols[field] = pa.array([res.constants[field]] * n, type=pa.string())
+        else:
+            cols[field] = _null_column(n)
+    period = res.reference_period
+    cols["country_code"] = pa.array([res.country] * n, type=pa.string())
+    cols["reference_period_start"] = pa.array([period.start.isoformat() if period else None] * n, type=pa.string())
+    cols["reference_period_end"] = pa.array([period.end.isoformat() if period else None] * n, type=pa.string())
+    cols["_row_number"] = parsed.table.column("_row_number")
+    return pa.table({k: cols[k] for k in (*PRESENCE_TABLE_COLUMNS, "_row_number")})
+
+
+def shape_generic(res: Resource, parsed: ParsedTable) -> pa.Table:
+    names = _unique([snake_case(c) for c in parsed.columns])
+    arrays = [parsed.table.column(c) for c in parsed.columns]
+    for field, value in res.constants.items():
+        names.append(snake_case(field))
+        arrays.append(pa.array([value] * parsed.table.num_rows, type=pa.string()))
+    names.append("_row_number")
+    arrays.append(parsed.table.column("_row_number"))
+    return pa.table(dict(zip(names, arrays)))
+
+
+def filter_country(res: Resource, parsed: ParsedTable, rows: pa.Table, partition: str) -> pa.Table:
+    """Keep one country's rows of a multi-country file."""
+    if partition == ALL_PARTITIONS or not res.country_column:
+        return rows
+    idx = find_column(parsed, res.country_column)
+    values = parsed.table.column(parsed.columns[idx])
+    mask = pc.equal(pc.utf8_upper(pc.utf8_trim_whitespace(values)), partition)
+    return rows.filter(pc.fill_null(mask, False))
+
+
+def add_lineage(rows: pa.Table, res: Resource, fetched: FetchedFile, partition: str, loaded_at: dt.datetime) -> pa.Table:
+    n = rows.num_rows
+
+    def const(v):
+        return pa.array([v] * n, type=pa.string())
+
+    return (
+        rows.append_column("_dataset_id", const(fetched.dataset_id))
+        .append_column("_resource_id", const(fetched.resource_id))
+        .append_column("_resource_modified", const(fetched.resource_modified))
+        .append_column("_source_file", const(fetched.path.name))
+        .append_column("_source_sha256", const(fetched.sha256))
+        .append_column("_loaded_at", pa.array([loaded_at] * n, type=pa.timestamp("us")))
+        .append_column("_source_key", const(res.id))
+        .append_column("_partition", const(partition))
+    )
+
+
+def ingest_resource(
+    con, fetcher: Fetcher, res: Resource, kind: str, partition: str = ALL_PARTITIONS, *, force: bool = False
+) -> LoadResult:
+    started = time.perf_counter()
+    fetched = fetcher.fetch(res)
+    fingerprint = res.fingerprint()
+
+    def result(rows: int, skipped: bool) -> LoadResult:
+        return LoadResult(
+            source_key=res.id,
+            table=res.table,
+            partition=partition,
+            rows=rows,
+            skipped=skipped,
+            seconds=time.perf_counter() - started,
+            source_sha256=fetched.sha256,
+            dataset_id=fetched.dataset_id,
+            resource_id=fetched.resource_id,
+            resource_modified=fetched.resource_modified,
+            source_file=fetched.path.name,
+        )
+
+    previous = last_load(con, res.id, partition)
+    if not force and previous and previous.source_sha256 == fetched.sha256 and previous.fingerprint == fingerprint:
+        return result(previous.row_count, skipped=True)
+
+    parsed = read_fetched(res, fetched)
+    if kind == "presence":
+        if res.table != "presence":
+            raise SourceFormatError(f"3W/4W resources land in table 'presence', not {res.table!r}", dataset=res.dataset, resource=res.resource_name)
+        rows = shape_presence(res, parsed)
+    else:
+        rows = shape_generic(res, parsed)
+    rows = filter_country(res, parsed, rows, partition)
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = add_lineage(rows, res, fetched, partition, loaded_at)
+    n = replace_partition(
+        con,
+        table=res.table,
+        rows=rows,
+        source_key=res.id,
+        partition=partition,
+        source_sha256=fetched.sha256,
+        fingerprint=fingerprint,
+        dataset_id=fetched.dataset_id,
+        resource_id=fetched.resource_id,
+        resource_modified=fetched.resource_modified,
+        source_file=fetched.path.name,
+        seconds=time.perf_counter() - started,
+    )
+    return result(n, skipped=False)
+
+
+def resources_for_partition(resources: list[Resource], partition: str) -> list[Resource]:
+    """A per-country resource loads only in its country's partition; a multi-country one loads in every partition."""
+    if partition == ALL_PARTITIONS:
+        return list(resources)
+    return [r for r in resources if r.country == partition or (r.country is None and r.country_column)]

@@ -1,0 +1,171 @@
+"""The DuckDB warehouse: connections, the raw schema, and the load log.
+
+Raw tables are all-VARCHAR copies of the source rows plus lineage columns. A reload of one
+resource's partition replaces its rows in a single transaction, so a failed load leaves the
+previous rows in place.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipelines.lib.paths import warehouse_path
+
+LINEAGE_COLUMNS = (
+    "_dataset_id",
+    "_resource_id",
+    "_resource_modified",
+    "_source_file",
+    "_source_sha256",
+    "_row_number",
+    "_loaded_at",
+    "_source_key",
+    "_partition",
+)
+ALL_PARTITIONS = "all"  # _partition value for sources that are not split by country
+
+_LOADS_DDL = """
+create table if not exists raw._loads (
+    source_key varchar not null,
+    partition varchar not null,
+    table_name varchar not null,
+    source_sha256 varchar not null,
+    fingerprint varchar not null,
+    row_count bigint not null,
+    dataset_id varchar,
+    resource_id varchar,
+    resource_modified varchar,
+    source_file varchar,
+    loaded_at timestamp not null,
+    seconds double,
+    primary key (source_key, partition)
+)
+"""
+
+
+@contextmanager
+def connect(path: Path | None = None, *, read_only: bool = False):
+    path = Path(path or warehouse_path())
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    con.execute(_LOADS_DDL)
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    source_sha256: str
+    fingerprint: str
+    row_count: int
+
+
+def last_load(con, source_key: str, partition: str) -> LoadRecord | None:
+    row = con.execute(
+        "select source_sha256, fingerprint, row_count from raw._loads where source_key = ? and partition = ?",
+        [source_key, partition],
+    ).fetchone()
+    return LoadRecord(*row) if row else None
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sync_columns(con, table: str, columns: list[str]) -> None:
+    """Create the raw table, or add columns a newer file brought (schema drift is normal on HDX)."""
+    qualified = f"raw.{_quote(table)}"
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [table]
+    ).fetchone()[0]
+    if not exists:
+        cols = ", ".join(
+            f"{_quote(c)} {'bigint' if c == '_row_number' else 'timestamp' if c == '_loaded_at' else 'varchar'}"
+            for c in columns
+        )
+        con.execute(f"create table {qualified} ({cols})")
+        return
+    have = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?", [table]
+        ).fetchall()
+    }
+    for c in columns:
+        if c not in have:
+            con.execute(f"alter table {qualified} add column {_quote(c)} varchar")
+
+
+def replace_partition(
+    con,
+    *,
+    table: str,
+    rows: pa.Table,
+    source_key: str,
+    partition: str,
+    source_sha256: str,
+    fingerprint: str,
+    dataset_id: str,
+    resource_id: str,
+    resource_modified: str | None,
+    source_file: str,
+    seconds: float | None = None,
+) -> int:
+    """Replace one resource's rows for one partition, and log the load, in one transaction."""
+    ensure_raw_schema(con)
+    con.execute("begin transaction")
+    try:
+        _sync_columns(con, table, rows.column_names)
+        con.execute(
+            f"delete from raw.{_quote(table)} where _source_key = ? and _partition = ?", [source_key, partition]
+        )
+        con.register("_incoming", rows)
+        try:
+            con.execute(f"insert into raw.{_quote(table)} by name select * from _incoming")
+        finally:
+            con.unregister("_incoming")
+        con.execute(
+            "insert or replace into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                source_key,
+                partition,
+                table,
+                source_sha256,
+                fingerprint,
+                rows.num_rows,
+                dataset_id,
+                resource_id,
+                resource_modified,
+                source_file,
+                dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                seconds,
+            ],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return rows.num_rows
+
+
+def table_row_counts(con, schema: str = "raw") -> dict[str, int]:
+    names = [
+        r[0]
+        for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = ? and not starts_with(table_name, '_') order by 1",
+            [schema],
+        ).fetchall()
+    ]
+    return {n: con.execute(f"select count(*) from {schema}.{_quote(n)}").fetchone()[0] for n in names}

@@ -1,0 +1,59 @@
+"""Run settings shared by every asset: which config, which backend. Env vars give working defaults."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.lib.config import Config, load_config
+from pipelines.lib.paths import DEFAULT_CONFIG
+
+ENV_CONFIG = "CLUSTERWATCH_CONFIG"
+ENV_SNAPSHOT = "CLUSTERWATCH_SNAPSHOT"
+ENV_LIVE = "CLUSTERWATCH_LIVE"
+
+
+def config_path_from_env() -> Path:
+    return Path(os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, mtime_ns: int) -> Config:
+    return load_config(path)
+
+
+def current_config(path: Path | None = None) -> Config:
+    """The config in force, re-read when the file changes."""
+    path = Path(path or config_path_from_env()).resolve()
+    return _load(str(path), path.stat().st_mtime_ns if path.exists() else 0)
+
+
+class ClusterwatchSettings(dg.ConfigurableResource):
+    """Which configuration and which HDX backend a run uses."""
+
+    config_path: str = ""
+    snapshot: str = ""
+    live: bool = False
+
+    @classmethod
+    def from_env(cls) -> "ClusterwatchSettings":
+        return cls(
+            config_path=str(config_path_from_env()),
+            snapshot=os.environ.get(ENV_SNAPSHOT, ""),
+            live=os.environ.get(ENV_LIVE, "") in ("1", "true", "yes"),
+        )
+
+    def config(self) -> Config:
+        return current_config(Path(self.config_path) if self.config_path else None)
+
+    def fetcher(self):
+        from pipelines.lib.hdx.factory import make_fetcher
+        from pipelines.sample.ensure import ensure_sample_snapshot
+
+        cfg = self.config()
+        snapshot = Path(self.snapshot) if self.snapshot else None
+        if not self.live and snapshot is None:
+            ensure_sample_snapshot(cfg)
+        return make_fetcher(cfg, snapshot, self.live)

@@ -1,0 +1,98 @@
+"""Builds the raw asset of one source kind. Each kind's module calls this with its own description."""
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.lib.errors import SourceError
+from pipelines.lib.ingest import LoadResult, ingest_resource, resources_for_partition
+from pipelines.lib.warehouse import ALL_PARTITIONS, connect, ensure_raw_schema
+from pipelines.settings import ClusterwatchSettings, current_config
+
+FORCE_TAG = "clusterwatch/force"  # run tag: reload sources even when unchanged
+WAREHOUSE_POOL = "duckdb_warehouse"  # DuckDB allows one writer process: every writer shares this pool
+
+
+def country_partitions() -> dg.StaticPartitionsDefinition:
+    return dg.StaticPartitionsDefinition(current_config().countries)
+
+
+def _summary(results: list[LoadResult]) -> str:
+    lines = ["| source | table | partition | rows | status | seconds | sha256 |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        status = "unchanged" if r.skipped else "loaded"
+        lines.append(
+            f"| {r.source_key} | raw.{r.table} | {r.partition} | {r.rows:,} | {status} | {r.seconds:.2f} | {r.source_sha256[:12]} |"
+        )
+    return "\n".join(lines)
+
+
+def load_kind(context, settings: ClusterwatchSettings, kind: str, partition: str) -> dg.MaterializeResult:
+    cfg = settings.config()
+    force = context.run.tags.get(FORCE_TAG) == "1"
+    resources = resources_for_partition(cfg.resources(kind), partition)
+    fetcher = settings.fetcher()
+    results: list[LoadResult] = []
+    failures: list[str] = []
+    with connect() as con:
+        ensure_raw_schema(con)
+        for res in resources:
+            try:
+                r = ingest_resource(con, fetcher, res, kind, partition, force=force)
+            except SourceError as e:
+                # Keep going so one bad file does not block the others; its previous rows stay.
+                context.log.error(str(e))
+                failures.append(str(e))
+                continue
+            results.append(r)
+            context.log.info(
+                f"{kind}: {res.id} [{partition}] -> raw.{r.table}: "
+                + (f"unchanged ({r.rows:,} rows)" if r.skipped else f"{r.rows:,} rows in {r.seconds:.2f}s")
+            )
+    if failures:
+        raise dg.Failure(
+            description=f"{len(failures)} {kind} source(s) failed; their previously loaded rows are untouched:\n"
+            + "\n".join(f"- {f}" for f in failures),
+            metadata={"loaded": dg.MetadataValue.md(_summary(results))},
+        )
+    per_table: dict[str, int] = {}
+    for r in results:
+        per_table[r.table] = per_table.get(r.table, 0) + r.rows
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": sum(per_table.values()),
+            "sources": dg.MetadataValue.md(_summary(results)),
+            "unchanged_sources": sum(r.skipped for r in results),
+            **{f"rows/raw.{t}": n for t, n in per_table.items()},
+            "datasets": dg.MetadataValue.json(
+                [
+                    {
+                        "source": r.source_key,
+                        "dataset_id": r.dataset_id,
+                        "resource_id": r.resource_id,
+                        "resource_modified": r.resource_modified,
+                        "file": r.source_file,
+                        "sha256": r.source_sha256,
+                    }
+                    for r in results
+                ]
+            ),
+        }
+    )
+
+
+def raw_asset(kind: str, *, partitioned: bool, description: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        name=kind,
+        key_prefix=["raw"],
+        group_name="sources",
+        partitions_def=country_partitions() if partitioned else None,
+        description=description,
+        owners=["team:information-management"],
+        kinds={"python", "duckdb"},
+        pool=WAREHOUSE_POOL,
+    )
+    def _asset(context: dg.AssetExecutionContext, settings: ClusterwatchSettings) -> dg.MaterializeResult:
+        partition = context.partition_key if partitioned else ALL_PARTITIONS
+        return load_kind(context, settings, kind, partition)
+
+    return _asset
