@@ -63,6 +63,19 @@ def cmd_refresh(args) -> int:
     return 0
 
 
+def cmd_ingest(args) -> int:
+    _set_env(args)
+    from pipelines.refresh import run_ingest
+
+    countries = [c.strip().upper() for c in args.countries.split(",")] if args.countries else None
+    started = time.perf_counter()
+    counts = run_ingest(countries=countries, say=_say, force=args.force)
+    _say(f"raw layer loaded in {time.perf_counter() - started:.1f}s")
+    for table, n in counts.items():
+        _say(f"  raw.{table}: {n:,}")
+    return 0
+
+
 def cmd_config_check(args) -> int:
     _set_env(args)
     from pipelines.lib.config import load_config
@@ -107,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--countries", help="comma-separated ISO3 codes to refresh (default: all in config)")
     r.add_argument("--force", action="store_true", help="reload sources even if their files did not change")
     r.set_defaults(func=cmd_refresh)
+
+    i = sub.add_parser("ingest", help="load the raw layer only (no dbt, checks or publish); for debugging")
+    common(i)
+    src = i.add_mutually_exclusive_group()
+    src.add_argument("--snapshot", help="read sources from this local HDX mirror directory")
+    src.add_argument("--live", action="store_true", help="download sources from HDX with hdx-python-api")
+    i.add_argument("--countries", help="comma-separated ISO3 codes (default: all in config)")
+    i.add_argument("--force", action="store_true", help="reload sources even if their files did not change")
+    i.set_defaults(func=cmd_ingest)
 
     c = sub.add_parser("config", help="work with the configuration")
     csub = c.add_subparsers(dest="config_command", required=True)

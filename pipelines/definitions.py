@@ -5,12 +5,14 @@ import dagster as dg
 
 from pipelines.settings import ClusterwatchSettings
 from pipelines.sources import RAW_ASSETS
+from pipelines.transform.admin_lookup import admin_lookup
+from pipelines.transform.dbt_assets import build_dbt_assets, dbt_resource
 
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[*RAW_ASSETS],
-        resources={"settings": ClusterwatchSettings.from_env()},
+        assets=[*RAW_ASSETS, admin_lookup, build_dbt_assets()],
+        resources={"settings": ClusterwatchSettings.from_env(), "dbt": dbt_resource()},
         # Steps run one after another in the run's process: one DuckDB writer at a time.
         executor=dg.in_process_executor,
     )

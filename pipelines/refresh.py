@@ -84,3 +84,29 @@ def run_refresh(instance, *, countries: list[str] | None = None, say=print, forc
     rest = [k for k in all_keys if k not in partitioned_keys]
     _run(defs, instance, rest, say, "global sources, transform, checks, publish", tags=tags)
     return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path())}
+
+
+def run_ingest(*, countries: list[str] | None = None, say=print, force: bool = False) -> dict[str, int]:
+    """The raw layer and the p-code lookup only, without Dagster or dbt (for debugging and development)."""
+    from pipelines.lib.config import SOURCE_KINDS
+    from pipelines.lib.ingest import ingest_resource, resources_for_partition
+    from pipelines.lib.pcodes import write_admin_lookup
+    from pipelines.lib.warehouse import ALL_PARTITIONS, connect, ensure_raw_schema, table_row_counts
+    from pipelines.settings import ClusterwatchSettings
+
+    settings = ClusterwatchSettings.from_env()
+    cfg = settings.config()
+    fetcher = settings.fetcher()
+    partitioned = {"presence", "needs"}
+    with connect() as con:
+        ensure_raw_schema(con)
+        for kind in SOURCE_KINDS:
+            partitions = (countries or cfg.countries) if kind in partitioned else [ALL_PARTITIONS]
+            for partition in partitions:
+                for res in resources_for_partition(cfg.resources(kind), partition):
+                    r = ingest_resource(con, fetcher, res, kind, partition, force=force)
+                    state = "unchanged" if r.skipped else f"{r.seconds:.2f}s"
+                    say(f"  {kind:12s} {res.id:28s} [{partition}] raw.{r.table}: {r.rows:,} rows ({state})")
+        counts = write_admin_lookup(con, cfg.countries)
+        say(f"  admin lookup: {counts}")
+        return table_row_counts(con)

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from pipelines.lib.config import PRESENCE_FIELDS, Resource
 from pipelines.lib.errors import SourceFormatError
 from pipelines.lib.hdx import Fetcher, FetchedFile
+from pipelines.lib.raw_tables import missing_columns
 from pipelines.lib.readers import ParsedTable, find_column, read_table
 from pipelines.lib.warehouse import ALL_PARTITIONS, last_load, replace_partition
 
@@ -40,7 +41,8 @@ class LoadResult:
 
 def snake_case(name: str) -> str:
     """Column name as raw tables store it: countryCode -> country_code, 'Admin 1 P-Code' -> admin_1_p_code."""
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name.strip())
+    s = re.sub(r"([a-z0-9])([A-Z][a-z])", r"\1_\2", name.strip())  # countryCode; not PiN
+    s = re.sub(r"([a-z])([A-Z]{2,})\b", r"\1_\2", s)  # amountUSD
     s = re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
     return s or "column"
 
@@ -164,6 +166,15 @@ def ingest_resource(
         rows = shape_presence(res, parsed)
     else:
         rows = shape_generic(res, parsed)
+    missing = missing_columns(res.table, rows.column_names)
+    if missing:
+        where = f"{fetched.path.name}" + (f", sheet {parsed.sheet!r}" if parsed.sheet else "")
+        raise SourceFormatError(
+            f"{where}: columns {missing} expected for raw.{res.table} are missing; "
+            f"the file has {rows.column_names[:40]}. Check the layout (header_row, sheet) in the config.",
+            dataset=res.dataset,
+            resource=res.resource_name,
+        )
     rows = filter_country(res, parsed, rows, partition)
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = add_lineage(rows, res, fetched, partition, loaded_at)

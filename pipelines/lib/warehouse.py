@@ -61,8 +61,13 @@ def connect(path: Path | None = None, *, read_only: bool = False):
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema, the load log, and every contract table (empty until first loaded)."""
+    from pipelines.lib.raw_tables import RAW_TABLES
+
     con.execute("create schema if not exists raw")
     con.execute(_LOADS_DDL)
+    for table, columns in RAW_TABLES.items():
+        _sync_columns(con, table, [*columns, *LINEAGE_COLUMNS])
 
 
 @dataclass(frozen=True)

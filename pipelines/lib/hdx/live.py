@@ -200,7 +200,7 @@ class LiveFetcher:
     def _download_once(self, url: str, dest_dir: Path, fmt: str) -> tuple[Path, str]:
         fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".", suffix=".part")
         tmp = Path(tmp_name)
-        received = 0
+        received, expected = 0, None
         try:
             with os.fdopen(fd, "wb") as out, self._download.get(url, stream=True) as r:
                 if r.status_code != 200:
@@ -218,7 +218,7 @@ class LiveFetcher:
                     received += len(chunk)
                 wire = r.raw.tell()  # bytes on the wire (before any gzip decoding)
             if fmt in DATA_FORMATS and _looks_html(head):
-                raise _AttemptFailed(f"got an HTML page instead of a {fmt.upper()} file", transient=False)
+                raise _AttemptFailed(f"got an HTML page instead of the expected {fmt.upper()} file", transient=False)
             if expected is not None and int(expected) != wire:
                 raise _AttemptFailed(f"truncated body: got {wire} of {expected} bytes", transient=True)
             if received == 0:
@@ -228,7 +228,8 @@ class LiveFetcher:
             tmp.unlink(missing_ok=True)
             if _is_timeout(e):
                 raise _AttemptFailed(f"timed out after {self.settings.timeout_seconds:g}s", transient=True) from e
-            raise _AttemptFailed(f"truncated body: connection closed after {received} bytes", transient=True) from e
+            of = f" of {expected}" if expected else ""
+            raise _AttemptFailed(f"truncated body: connection closed before all{of} bytes arrived", transient=True) from e
         except requests.RequestException as e:
             tmp.unlink(missing_ok=True)
             raise _AttemptFailed(_describe(e, self.settings.timeout_seconds), transient=True) from e

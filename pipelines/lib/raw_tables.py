@@ -1,0 +1,74 @@
+"""The raw layer's contract: each raw table and the columns dbt's staging models rely on.
+
+Column names are the source headers in snake_case (see ingest.snake_case). A file may bring more
+columns (they are kept); a file that lacks a contract column is refused with an error naming it.
+Every contract table exists even before its first load, so dbt builds on any config.
+"""
+from __future__ import annotations
+
+from pipelines.lib.config import PRESENCE_FIELDS
+
+RAW_TABLES: dict[str, tuple[str, ...]] = {
+    # 3W/4W after the config's column mapping.
+    "presence": ("country_code", *PRESENCE_FIELDS, "reference_period_start", "reference_period_end"),
+    # HDX "Global HPC HNO" format.
+    "hno_hpc": (
+        "country_iso3", "admin_1_pcode", "admin_1_name", "admin_2_pcode", "admin_2_name", "description",
+        "cluster", "category", "population", "in_need", "targeted", "affected", "reached", "info",
+    ),
+    # JIAF global workbook, sheet PiN (wide: one column per cluster).
+    "jiaf_pin": (
+        "admin_0", "iso3", "admin_1", "admin_1_p_code", "admin_2", "admin_2_p_code", "admin_3", "admin_3_p_code",
+        "population", "population_group", "cccm", "education", "nutrition", "food_security", "health",
+        "protection", "shelter", "nfi", "wash", "early_recovery", "general_protection", "child_protection",
+        "gbv", "mine_action", "hlp", "refugee", "final_pin",
+    ),
+    # Horn of Africa drought caseloads by cluster (group header prefixes the per-cluster columns).
+    "drought_needs": (
+        "location_admin3_pcode", "location_woreda", "location_zone", "location_admin2_pcode", "location_region",
+        "location_admin1_pcode", "overall_figures_total_affected", "overall_figures_target",
+        "overall_figures_reached",
+    ),
+    # OCHA FTS requirements and funding.
+    "fts_globalcluster": (
+        "country_code", "id", "name", "code", "start_date", "end_date", "year", "cluster_code", "cluster",
+        "requirements", "funding", "percent_funded",
+    ),
+    "fts_cluster": (
+        "country_code", "id", "name", "code", "start_date", "end_date", "year", "cluster_code", "cluster",
+        "requirements", "funding", "percent_funded",
+    ),
+    "fts_plan": (
+        "country_code", "id", "name", "code", "type_id", "type_name", "start_date", "end_date", "year",
+        "requirements", "funding", "percent_funded",
+    ),
+    "fts_flows": (
+        "date", "budget_year", "description", "amount_usd", "src_organization", "src_organization_types",
+        "src_locations", "dest_plan", "dest_plan_code", "dest_plan_id", "dest_organization",
+        "dest_organization_types", "dest_global_clusters", "dest_locations", "contribution_type", "flow_type",
+        "method", "boundary", "on_boundary", "status", "original_amount", "original_currency", "exchange_rate",
+        "id", "ref_code", "created_at", "updated_at",
+    ),
+    # COD-AB p-codes.
+    "pcodes": ("location", "admin_level", "p_code", "name", "parent_p_code", "valid_from_date"),
+    "pcode_lengths": (
+        "location", "country_length", "admin_1_length", "admin_2_length", "admin_3_length", "admin_4_length",
+        "admin_5_length",
+    ),
+    # COD-PS, standardised long format.
+    "population": (
+        "iso3", "country", "adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name", "population_group", "gender",
+        "age_range", "age_min", "age_max", "population", "reference_year",
+    ),
+    # COD-PS as published per country: columns vary; the config adds country_code and admin_level.
+    "population_wide": ("country_code", "admin_level"),
+    # Vocabularies.
+    "sectors": ("preferred_term", "acronym"),
+    "org_types": ("hr_info_id", "preferred_term"),
+    "hpc_plans": ("code", "internal_id", "start_date", "end_date", "plan_version", "categories", "locations", "years"),
+}
+
+
+def missing_columns(table: str, columns: list[str]) -> list[str]:
+    have = set(columns)
+    return [c for c in RAW_TABLES.get(table, ()) if c not in have]

@@ -1,0 +1,33 @@
+"""The dbt project, defined once. The manifest is (re)built when models changed, so a fresh clone just works."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from dagster_dbt import DbtProject
+
+from pipelines.lib.paths import DBT_PROJECT_DIR, warehouse_path
+
+
+def dbt_env() -> dict[str, str]:
+    """Env vars the dbt profile reads; the warehouse follows CLUSTERWATCH_DATA_DIR."""
+    return {"CLUSTERWATCH_WAREHOUSE": str(warehouse_path()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for sub in ("models", "macros", "seeds", "tests"):
+        for p in (DBT_PROJECT_DIR / sub).rglob("*"):
+            if p.is_file():
+                newest = max(newest, p.stat().st_mtime)
+    return max(newest, (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime)
+
+
+@lru_cache(maxsize=1)
+def dbt_project() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        os.environ.update(dbt_env())
+        project.preparer.prepare(project)
+    return project

@@ -1,0 +1,50 @@
+"""Maps dbt nodes onto Dagster asset keys so the UI shows one lineage graph from HDX to the marts."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
+
+from pipelines.lib.config import Config
+
+LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "marts": "marts"}
+
+
+def raw_table_kinds(cfg: Config) -> dict[str, str]:
+    """raw table -> the source kind whose asset writes it (from the config)."""
+    from pipelines.lib.raw_tables import RAW_TABLES
+
+    kinds = {r.table: kind for kind, r in cfg.sources.all()}
+    defaults = {
+        "presence": "presence", "hno_hpc": "needs", "jiaf_pin": "needs", "drought_needs": "needs",
+        "fts_globalcluster": "funding", "fts_cluster": "funding", "fts_plan": "funding", "fts_flows": "flows",
+        "pcodes": "admin", "pcode_lengths": "admin", "population": "population", "population_wide": "population",
+        "sectors": "vocabularies", "org_types": "vocabularies", "hpc_plans": "vocabularies",
+    }
+    return {t: kinds.get(t, defaults.get(t, "vocabularies")) for t in RAW_TABLES} | kinds
+
+
+class ClusterwatchDbtTranslator(DagsterDbtTranslator):
+    def __init__(self, cfg: Config):
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        self._kinds = raw_table_kinds(cfg)
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            schema, table = dbt_resource_props["source_name"], dbt_resource_props["name"]
+            if schema == "raw":
+                return dg.AssetKey(["raw", self._kinds.get(table, table)])
+            return dg.AssetKey([schema, table])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "reference"
+        fqn = dbt_resource_props.get("fqn", [])
+        layer = fqn[1] if len(fqn) > 2 else None
+        return LAYER_GROUPS.get(layer, "staging")
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]):
+        return ["team:data-engineering"]
