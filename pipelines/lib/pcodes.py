@@ -175,6 +175,8 @@ def _length_rows(lengths: pd.DataFrame, countries: set[str] | None) -> list[dict
         loc = _clean(rec.get("location"))
         if not loc or (countries and loc.upper() not in countries):
             continue
+        if not (_clean(rec.get("country_length")) or "").isdigit():  # an HXL row or a broken line
+            continue
         rows.append(
             {
                 "Location": loc.upper(),
@@ -357,11 +359,11 @@ def _resolve_key(ix: _Index, key: tuple, logname: str) -> tuple:
     if a1c:
         p1, m1, i1 = _resolve_code(ix, 1, iso3, a1c, logname)
         moved = False
-        if p1 is None and not a2c:
+        if p1 is None and _resolve_code(ix, 2, iso3, a1c, logname)[0] is not None:
             # An admin2 code in the admin1 column (JIAF ETH: `Admin 1 P-Code` = ET0101).
-            if _resolve_code(ix, 2, iso3, a1c, logname)[0] is not None:
+            i1 = f"Admin1 code {a1c} is an admin2 p-code"
+            if not a2c:
                 a2c, moved = a1c, True
-                i1 = f"Admin1 code {a1c} is an admin2 p-code"
         if p1 is None and a1n and not moved:
             p_name, name_issue = _resolve_name(ix, 1, iso3, a1n, None, logname)
             if p_name:

@@ -1,0 +1,32 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test ui bench clean
+
+$(BIN)/clusterwatch: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+setup: $(BIN)/clusterwatch
+
+# Ingest, transform, check and publish the embedded sample snapshot (fictional countries).
+run: setup
+	$(BIN)/clusterwatch refresh
+
+# The whole test suite; tests that need ../shared/hdx-snapshot skip with a message when it is absent.
+test: setup
+	$(BIN)/pytest -q -rs
+
+# The Dagster UI on http://127.0.0.1:3000 with the repo's dagster.yaml.
+ui: setup
+	$(BIN)/clusterwatch ui
+
+bench: setup
+	$(BIN)/python bench/bench_ingest.py
+
+clean:
+	rm -rf data/warehouse.duckdb data/cache data/published data/dagster data/sample-snapshot dbt_project/target
