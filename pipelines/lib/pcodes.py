@@ -92,10 +92,10 @@ SOURCE_KEYS: dict[str, dict[str, list[str]]] = {
     },
     "drought_needs": {
         "country_code": ["country_code", "iso3", "country_iso3"],
-        "admin1_code": ["admin1_pcode", "admin_1_pcode", "admin1pcode"],
-        "admin1_name": ["region", "admin1_name"],
-        "admin2_code": ["admin2_pcode", "admin_2_pcode", "admin2pcode"],
-        "admin2_name": ["zone", "admin2_name"],
+        "admin1_code": ["location_admin1_pcode", "admin1_pcode", "admin_1_pcode"],
+        "admin1_name": ["location_region", "region", "admin1_name"],
+        "admin2_code": ["location_admin2_pcode", "admin2_pcode", "admin_2_pcode"],
+        "admin2_name": ["location_zone", "zone", "admin2_name"],
     },
 }
 
@@ -482,9 +482,11 @@ def source_key_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, 
 def write_admin_lookup(con: duckdb.DuckDBPyConnection, countries: list[str]) -> dict:
     """Resolve every distinct admin key of the raw sources and replace normalised.admin_lookup.
 
-    Reads raw.pcodes and raw.pcode_lengths (required) and the admin keys of raw.presence,
-    raw.hno_hpc, raw.jiaf_pin and raw.drought_needs (each if present), limited to `countries`
-    (an empty list means all). Replaces, in one transaction:
+    Reads raw.pcodes and raw.pcode_lengths (required; limited to `countries`, an empty list means
+    all) and every distinct admin key of raw.presence, raw.hno_hpc, raw.jiaf_pin and
+    raw.drought_needs (each if present). Keys of a country outside `countries` are kept, as
+    `unmatched` with the issue "No COD p-codes loaded for country X", so nothing disappears silently.
+    Replaces, in one transaction:
 
     - normalised.admin_lookup: one row per (source_table, lookup_key), see README of this module.
     - normalised.admin_units: the COD units of the configured countries (names for dbt).
@@ -506,7 +508,6 @@ def write_admin_lookup(con: duckdb.DuckDBPyConnection, countries: list[str]) -> 
             continue
         key = lookup_key_sql(exprs)
         key_sql[table] = key
-        where = "true" if not wanted else f"upper(trim({exprs['country_code']})) in (select unnest(?::varchar[]))"
         df = con.execute(
             f"""
             select {key} as lookup_key,
@@ -516,11 +517,9 @@ def write_admin_lookup(con: duckdb.DuckDBPyConnection, countries: list[str]) -> 
                    any_value({exprs['admin2_code']})::varchar as admin2_code,
                    any_value({exprs['admin2_name']})::varchar as admin2_name
             from raw.{_q(table)}
-            where {where}
             group by 1
             order by 1
-            """,
-            params,
+            """
         ).df()
         source_counts[table] = len(df)
         if df.empty:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import itertools
 import math
@@ -277,7 +278,8 @@ def _pad(row: list, width: int) -> list:
 def _finish(header: _Header, data: list[pa.ChunkedArray | pa.Array], row_numbers: pa.Array,
             layout: Layout, **meta) -> ParsedTable:
     """Trim, null, drop empty rows and trailing empty columns, name the columns."""
-    nulls = pa.array(sorted({_clean(v) for v in layout.null_values}), pa.string())
+    # An empty cell is missing whatever the configured markers say, so '' is always null.
+    nulls = pa.array(sorted({_clean(v) for v in layout.null_values} | {""}), pa.string())
     data = [_normalise(col, nulls) for col in data]
     width = len(header.columns)
     while len(data) > width:  # stray cells to the right of the header
@@ -290,7 +292,7 @@ def _finish(header: _Header, data: list[pa.ChunkedArray | pa.Array], row_numbers
     data += [pa.nulls(len(row_numbers), pa.string())] * (width - len(data))
     table = pa.table(data + [row_numbers], names=[f"c{i}" for i in range(width)] + [ROW_NUMBER])
     if width:
-        empty = pc.and_kleene(*[pc.is_null(c) for c in data]) if width > 1 else pc.is_null(data[0])
+        empty = functools.reduce(pc.and_, [pc.is_null(c) for c in data])
         table = table.filter(pc.invert(empty))
     table = table.rename_columns(header.columns + [ROW_NUMBER])
     return ParsedTable(columns=header.columns, hxl_tags=header.hxl_tags[:width], table=table,
@@ -405,9 +407,9 @@ def _detect_encoding(head: bytes) -> str:
 def _read_csv_as(where: _Where, layout: Layout, encoding: str) -> ParsedTable:
     with tempfile.TemporaryDirectory(prefix="cw-csv-") as tmp:
         utf8 = _as_utf8_file(where, encoding, Path(tmp))
-        records, whole = _head_records(utf8, layout.header_row + 1 + _SNIFF_RECORDS)
-        delim = _detect_delimiter(records, layout.header_row)
-        records = _parse_records(records, delim, whole)
+        text, whole = _head_text(utf8, layout.header_row + 1 + _SNIFF_RECORDS)
+        delim = _detect_delimiter(text, layout.header_row)
+        records = _parse_records(text, delim, whole)
         header = _build_header(records, layout, where)
         width = max(len(r) for r in records)
         columns = _bulk_read(utf8, delim, width, where)
@@ -446,7 +448,7 @@ def _c1_errors(encoding: str) -> str:
 codecs.register_error("cw-latin1", lambda e: (e.object[e.start:e.end].decode("latin-1"), e.end))
 
 
-def _head_records(path: Path, need: int) -> tuple[str, bool]:
+def _head_text(path: Path, need: int) -> tuple[str, bool]:
     """Enough decoded text from the start of `path` to hold `need` records (or the whole file)."""
     size = _SAMPLE_BYTES
     while True:
@@ -457,7 +459,7 @@ def _head_records(path: Path, need: int) -> tuple[str, bool]:
             text = codecs.getincrementaldecoder("utf-8-sig")().decode(raw, final=whole)
         except UnicodeDecodeError:
             raise _NotUtf8 from None
-        if whole or len(_parse_records(text, ",", False)) > need or text.count("\n") > need * 4:
+        if whole or len(_parse_records(text, ",", False)) > need:
             return text, whole
         size *= 4
 
@@ -495,35 +497,37 @@ def _duckdb_can_number(path: Path) -> bool:
     """DuckDB silently skips blank lines and mis-reads an unclosed quote at EOF: spot both cheaply."""
     size = path.stat().st_size
     with open(path, "rb") as f:
+        if f.read(8).removeprefix(codecs.BOM_UTF8)[:1] in (b"\n", b"\r"):
+            return False  # a blank first line
         f.seek(max(0, size - 4096))
         tail = f.read()
-        end = size - (len(tail) - len(tail.rstrip(b"\r\n")))  # trailing blank lines are harmless
+        scan_end = size - (len(tail) - len(tail.rstrip(b"\r\n")))  # trailing blank lines are harmless
         f.seek(0)
-        quotes, carry, offset = 0, b"", 0
+        quotes, prev, pos = 0, b"", 0
         while chunk := f.read(_CHUNK_BYTES):
             quotes += chunk.count(b'"')
-            window = (carry + chunk)[: max(0, end - offset + len(carry))]
-            if offset == 0 and window.lstrip(b"\xef\xbb\xbf")[:1] in (b"\n", b"\r"):
-                return False
-            if b"\n\n" in window or b"\n\r\n" in window or b"\r\r" in window:
-                return False
-            carry, offset = chunk[-2:], offset + len(chunk)
+            if pos < scan_end:
+                window = prev + chunk[: scan_end - pos]
+                if b"\n\n" in window or b"\n\r\n" in window or b"\r\r" in window:
+                    return False
+            prev, pos = chunk[-2:], pos + len(chunk)
     return quotes % 2 == 0
 
 
 def _read_duckdb(path: Path, delim: str, width: int) -> list[pa.ChunkedArray] | None:
     """Strict DuckDB read; None when the file needs the lenient Python parser."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    query = (
-        "SELECT * FROM read_csv($path, auto_detect=false, header=false, delim=$delim, quote='\"',"
-        f" escape='\"', comment='', strict_mode=true, columns={columns}, {{padding}})"
-    )
     con = duckdb.connect()
     try:
         # Parallel first; short rows need null_padding, which DuckDB only does single-threaded.
+        # comment='' matters: DuckDB would otherwise take '#' lines (HXL rows!) for comments.
         for padding in ("null_padding=false", "null_padding=true, parallel=false"):
+            query = (
+                "SELECT * FROM read_csv($path, auto_detect=false, header=false, delim=$delim, quote='\"',"
+                f" escape='\"', comment='', strict_mode=true, columns={columns}, {padding})"
+            )
             try:
-                table = con.execute(query.format(padding=padding), {"path": str(path), "delim": delim}).to_arrow_table()
+                table = con.sql(query, params={"path": str(path), "delim": delim}).to_arrow_table()
                 return list(table.columns)
             except duckdb.Error as e:
                 message = str(e)
@@ -544,7 +548,7 @@ def _found_fewer(message: str, width: int) -> bool:
 def _read_python(path: Path, delim: str, where: _Where) -> list[pa.ChunkedArray]:
     """Exact, lenient parse with the csv module (rows of any width, blank lines counted)."""
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 27))  # multi-MB cells exist in the wild
-    batches: list[list[pa.Array]] = []
+    batches: list[tuple[int, list[pa.Array]]] = []
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(_lines_with_sentinel(f), delimiter=delim)
@@ -554,16 +558,17 @@ def _read_python(path: Path, delim: str, where: _Where) -> list[pa.ChunkedArray]
                 if last == [_EOF_SENTINEL]:
                     rows.pop()
                 if rows:
-                    batches.append(_rows_to_arrays(rows))
+                    batches.append((len(rows), _rows_to_arrays(rows)))
     except UnicodeDecodeError:
         raise _NotUtf8 from None
     except csv.Error as e:
         raise where.fail(f"unreadable CSV ({e})") from None
     if last != [_EOF_SENTINEL]:
         raise where.fail("the file ends inside a quoted field: it is truncated or a quote is never closed")
-    width = max((len(b) for b in batches), default=0)
+    width = max((len(arrays) for _, arrays in batches), default=0)
     return [
-        pa.chunked_array([b[j] if j < len(b) else pa.nulls(len(b[0]), pa.string()) for b in batches], pa.string())
+        pa.chunked_array([arrays[j] if j < len(arrays) else pa.nulls(n, pa.string()) for n, arrays in batches],
+                         pa.string())
         for j in range(width)
     ]
 
@@ -585,6 +590,7 @@ def _batched(iterable, n: int):
 
 
 def _rows_to_arrays(rows: list[list[str]]) -> list[pa.Array]:
+    """Column arrays of a batch of rows of uneven width (blank lines are empty rows)."""
     width = max(len(r) for r in rows)
     padded = [r + [None] * (width - len(r)) if len(r) < width else r for r in rows]
     return [pa.array(col, pa.string()) for col in zip(*padded)]

@@ -1,0 +1,148 @@
+-- Drought caseloads by cluster (Horn of Africa 2022), unpivoted: one row per (woreda row, cluster) that has
+-- at least one of Affected / Target / Reached. The per-cluster columns vary by file, so the row is turned into
+-- JSON and its `<cluster>_affected|_target|_reached` keys are read (works whatever clusters the file has).
+-- Rules:
+--   * `<cluster>_affected` (tagged #inneed in the file) is the people in need, `_target` people targeted,
+--     `_reached` people reached; all parsed by parse_count (`80 418` -> 80418, `-` -> none).
+--   * The cluster label (the file's group header: health, nutrition, food, esnfi, education, agriculture,
+--     protection, wash) maps to a sector code through the sector_aliases seed; unknown -> `unknown_sector`.
+--     `total` (OVERALL FIGURES: Total Affected / Target / Reached) is the reported intersectoral figure ->
+--     `Intersectoral`; it is a published total, never a sum of the cluster columns.
+--   * Two clusters of the same row that map to the same sector (food and agriculture -> FSC) are never
+--     summed: the larger Affected is kept, the other is `superseded`.
+--   * Rows are woredas (admin3); the admin2 p-code (zone) comes from normalised.admin_lookup on the row's
+--     admin1/admin2 codes. int_needs sums woredas to their zone (admin2).
+with source_rows as (
+    select *
+    from {{ ref('stg_drought__needs') }}
+    {%- if var('countries', []) | length > 0 %}
+    where country_code in ({% for c in var('countries') %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif %}
+),
+
+cells as (
+    select
+        r._source_key,
+        r._dataset_id,
+        r._source_file,
+        r._row_number,
+        r.country_code,
+        r.admin1_code,
+        r.admin2_code,
+        r.admin3_code,
+        r.admin_lookup_key,
+        regexp_extract(j.key, '^(.+)_(affected|target|reached)$', 1) as cluster,
+        regexp_extract(j.key, '^(.+)_(affected|target|reached)$', 2) as measure,
+        j.key as field,
+        nullif(trim(j.value ->> '$'), '') as raw_value
+    from source_rows as r, json_each(to_json(r)) as j
+    where regexp_matches(j.key, '^(.+)_(affected|target|reached)$')
+),
+
+per_cluster as (
+    select
+        _source_key, _dataset_id, _source_file, _row_number, country_code, admin1_code, admin2_code, admin3_code,
+        admin_lookup_key, cluster,
+        max(case when measure = 'affected' then field end) as figure_field,
+        max(case when measure = 'affected' then raw_value end) as figure_raw,
+        max(case when measure = 'target' then field end) as targeted_field,
+        max(case when measure = 'target' then raw_value end) as targeted_raw,
+        max(case when measure = 'reached' then field end) as reached_field,
+        max(case when measure = 'reached' then raw_value end) as reached_raw
+    from cells
+    group by all
+    having count(raw_value) > 0
+),
+
+aliases as (
+    select {{ normalise_key('alias') }} as alias_key, min(sector_code) as sector_code
+    from {{ ref('sector_aliases') }}
+    group by 1
+),
+
+lookup as (
+    select lookup_key, admin1_pcode, admin2_pcode, admin1_method, admin2_method, admin1_issue, admin2_issue
+    from {{ source('normalised', 'admin_lookup') }}
+    where source_table = 'drought_needs'
+),
+
+mapped as (
+    select
+        c.*,
+        replace(c.cluster, '_', ' ') as sector_raw,
+        case when c.cluster = 'total' then 'Intersectoral' else a.sector_code end as sector_code,
+        {{ parse_count('c.figure_raw') }} as people_in_need,
+        {{ parse_count('c.targeted_raw') }} as people_targeted,
+        {{ parse_count('c.reached_raw') }} as people_reached,
+        case
+            when c.admin3_code is not null then 3
+            when c.admin2_code is not null then 2
+            when c.admin1_code is not null then 1
+            else 0
+        end as reported_admin_level,
+        k.admin1_pcode,
+        k.admin2_pcode,
+        k.admin1_method,
+        k.admin2_method,
+        k.admin1_issue,
+        k.admin2_issue
+    from per_cluster as c
+    left join aliases as a
+        on a.alias_key = {{ normalise_key("replace(c.cluster, '_', ' ')") }}
+    left join lookup as k
+        on k.lookup_key = c.admin_lookup_key
+),
+
+problems as (
+    select
+        *,
+        case
+            when (reported_admin_level >= 2 and admin2_pcode is null)
+              or (reported_admin_level >= 1 and admin1_pcode is null) then 'admin_unmatched'
+            when sector_code is null then 'unknown_sector'
+            when people_in_need is null and figure_raw is not null and figure_raw <> '-' then 'non_numeric'
+            when people_in_need is null and people_targeted is null and people_reached is null then 'no_figures'
+        end as first_problem
+    from mapped
+),
+
+ranked as (
+    select
+        *,
+        case when first_problem is null then row_number() over (
+            partition by first_problem is null, _source_key, _row_number, country_code, sector_code
+            order by people_in_need desc nulls last, cluster
+        ) end as rank_in_row
+    from problems
+)
+
+select
+    'drought' as need_source,
+    _source_key as source_key,
+    _dataset_id as dataset_id,
+    _source_file as source_file,
+    _row_number as row_number,
+    country_code,
+    reported_admin_level,
+    case when reported_admin_level >= 1 then admin1_pcode end as admin1_pcode,
+    case when reported_admin_level >= 2 then admin2_pcode end as admin2_pcode,
+    admin_lookup_key,
+    admin1_method,
+    admin2_method,
+    admin1_issue,
+    admin2_issue,
+    cluster as sector_field,
+    sector_raw,
+    sector_code,
+    figure_field,
+    figure_raw,
+    people_in_need,
+    targeted_field,
+    targeted_raw,
+    people_targeted,
+    reached_field,
+    reached_raw,
+    people_reached,
+    coalesce(first_problem, case when rank_in_row > 1 then 'superseded' end) is null as is_usable,
+    coalesce(first_problem, case when rank_in_row > 1 then 'superseded' end) as exclusion_reason
+from ranked

@@ -1,0 +1,116 @@
+-- HNO (Global HPC HNO) people in need, TOTAL rows only, one row per used or rejected total row.
+-- Rules:
+--   * Totals only: a row is a total when Category is blank (national rows) or `total` (subnational rows).
+--     Every other Category (Children, IDP - Total, Total - Border / EC, ...) is a breakdown of a total and is
+--     never added on top of it; those rows are not read at all.
+--   * Cluster `ALL` is the intersectoral figure -> sector `Intersectoral`. Sector PINs are never summed into
+--     an intersectoral figure.
+--   * Other clusters map to sector codes through the sector_aliases seed on normalise_key(Cluster), or on
+--     normalise_key(Description) when Cluster is blank. Unknown -> excluded (`unknown_sector`), reported.
+--   * Admin unit from normalised.admin_lookup; reported level = 2 when an admin2 code/name is given, 1 when
+--     only admin1, 0 (national) otherwise. A level whose p-code did not resolve -> excluded (`admin_unmatched`).
+--   * In Need not a number -> excluded (`non_numeric`); no In Need, Targeted or Reached -> `no_figures`.
+--   * Two usable totals for the same unit and sector (AFG has `Protection (overall)` and `General Protection`,
+--     both Cluster PRO) -> the larger In Need is kept (the overall figure), the other is `superseded`.
+with source_rows as (
+    select *
+    from {{ ref('stg_hno__needs') }}
+    where (category is null or lower(category) = 'total')
+    {%- if var('countries', []) | length > 0 %}
+      and country_code in ({% for c in var('countries') %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif %}
+),
+
+aliases as (
+    select {{ normalise_key('alias') }} as alias_key, min(sector_code) as sector_code
+    from {{ ref('sector_aliases') }}
+    group by 1
+),
+
+lookup as (
+    select lookup_key, admin1_pcode, admin2_pcode, admin1_method, admin2_method, admin1_issue, admin2_issue
+    from {{ source('normalised', 'admin_lookup') }}
+    where source_table = 'hno_hpc'
+),
+
+mapped as (
+    select
+        r.*,
+        case when r.cluster is not null then 'cluster' else 'description' end as sector_field,
+        coalesce(r.cluster, r.description) as sector_raw,
+        case
+            when upper(r.cluster) = 'ALL' then 'Intersectoral'
+            else a.sector_code
+        end as sector_code,
+        case
+            when r.admin2_code is not null or r.admin2_name is not null then 2
+            when r.admin1_code is not null or r.admin1_name is not null then 1
+            else 0
+        end as reported_admin_level,
+        l.admin1_pcode,
+        l.admin2_pcode,
+        l.admin1_method,
+        l.admin2_method,
+        l.admin1_issue,
+        l.admin2_issue
+    from source_rows as r
+    left join aliases as a
+        on a.alias_key = {{ normalise_key('coalesce(r.cluster, r.description)') }}
+    left join lookup as l
+        on l.lookup_key = r.admin_lookup_key
+),
+
+checked as (
+    select
+        *,
+        case
+            when (reported_admin_level = 2 and admin2_pcode is null)
+              or (reported_admin_level >= 1 and admin1_pcode is null) then 'admin_unmatched'
+            when sector_code is null then 'unknown_sector'
+            when in_need_raw is not null and in_need_raw <> '-' and people_in_need is null then 'non_numeric'
+            when people_in_need is null and people_targeted is null and people_reached is null then 'no_figures'
+        end as first_problem
+    from mapped
+),
+
+ranked as (
+    select
+        *,
+        case when first_problem is null then row_number() over (
+            partition by first_problem is null, _source_key, country_code, reported_admin_level,
+                         admin1_pcode, admin2_pcode, sector_code
+            order by people_in_need desc nulls last, _row_number
+        ) end as rank_in_unit
+    from checked
+)
+
+select
+    'hno' as need_source,
+    _source_key as source_key,
+    _dataset_id as dataset_id,
+    _source_file as source_file,
+    _row_number as row_number,
+    country_code,
+    reported_admin_level,
+    case when reported_admin_level >= 1 then admin1_pcode end as admin1_pcode,
+    case when reported_admin_level = 2 then admin2_pcode end as admin2_pcode,
+    admin_lookup_key,
+    admin1_method,
+    admin2_method,
+    admin1_issue,
+    admin2_issue,
+    sector_field,
+    sector_raw,
+    sector_code,
+    'in_need' as figure_field,
+    in_need_raw as figure_raw,
+    people_in_need,
+    'targeted' as targeted_field,
+    targeted_raw,
+    people_targeted,
+    'reached' as reached_field,
+    reached_raw,
+    people_reached,
+    coalesce(first_problem, case when rank_in_unit > 1 then 'superseded' end) is null as is_usable,
+    coalesce(first_problem, case when rank_in_unit > 1 then 'superseded' end) as exclusion_reason
+from ranked

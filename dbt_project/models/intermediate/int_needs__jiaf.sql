@@ -1,0 +1,154 @@
+-- JIAF PiN sheet, unpivoted from wide to long: one row per (raw row, cluster column with a value), plus one
+-- row per raw row that has no value in any cluster column (`no_figures`; all ETH rows of the 2025 workbook).
+-- Rules:
+--   * Each cluster column maps to a sector code through the sector_aliases seed on the column's label
+--     (normalise_key of the column name with '_' -> ' ': `food_security` -> 'food security'); `final_pin` is
+--     the intersectoral figure -> `Intersectoral` (never a sum of the cluster columns). A column whose label
+--     is not in the seed -> excluded (`unknown_sector`), reported.
+--   * Values are floats (737051.4398963449) and are rounded to whole people by parse_count; a value that is
+--     not a number -> excluded (`non_numeric`). Empty cells give no row.
+--   * Reported admin level from the p-code columns that are filled: 3 when Admin 3 P-Code is, 2 when Admin 2
+--     P-Code is, 1 when only Admin 1 P-Code is (SOM rows have admin2 codes and a blank Admin 1 P-Code: level 2,
+--     admin1 from the lookup's parent). Admin 1/2 p-codes come from normalised.admin_lookup (TCD0101-style
+--     ISO3-prefixed codes resolve as they are). Level-3 rows keep their admin2 p-code; int_needs sums them.
+--   * Two columns of the same row that map to the same sector (Protection and General Protection -> PRO,
+--     Shelter and NFI -> SHL) are never summed: the larger is kept (the overall figure), the other is
+--     `superseded` (not a data problem, so not a quality issue).
+{%- set figure_columns = ['cccm', 'education', 'nutrition', 'food_security', 'health', 'protection', 'shelter', 'nfi',
+                          'wash', 'early_recovery', 'general_protection', 'child_protection', 'gbv', 'mine_action',
+                          'hlp', 'refugee', 'final_pin'] %}
+with source_rows as (
+    select *
+    from {{ ref('stg_jiaf__pin') }}
+    {%- if var('countries', []) | length > 0 %}
+    where country_code in ({% for c in var('countries') %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif %}
+),
+
+long_rows as (
+    unpivot source_rows
+    on {{ figure_columns | join(', ') }}
+    into name figure_field value figure_raw
+),
+
+empty_rows as (
+    select *, cast(null as varchar) as figure_field, cast(null as varchar) as figure_raw
+    from source_rows
+    where coalesce({{ figure_columns | join(', ') }}) is null
+),
+
+aliases as (
+    select {{ normalise_key('alias') }} as alias_key, min(sector_code) as sector_code
+    from {{ ref('sector_aliases') }}
+    group by 1
+),
+
+lookup as (
+    select lookup_key, admin1_pcode, admin2_pcode, admin1_method, admin2_method, admin1_issue, admin2_issue
+    from {{ source('normalised', 'admin_lookup') }}
+    where source_table = 'jiaf_pin'
+),
+
+mapped as (
+    select
+        l.figure_field,
+        l.figure_raw,
+        l.country_code,
+        l.admin1_code,
+        l.admin2_code,
+        l.admin3_code,
+        l.admin_lookup_key,
+        l._source_key,
+        l._dataset_id,
+        l._source_file,
+        l._row_number,
+        replace(l.figure_field, '_', ' ') as sector_raw,
+        case when l.figure_field = 'final_pin' then 'Intersectoral' else a.sector_code end as sector_code,
+        {{ parse_count('l.figure_raw') }} as people_in_need
+    from (
+        select figure_field, figure_raw, country_code, admin1_code, admin2_code, admin3_code, admin_lookup_key,
+               _source_key, _dataset_id, _source_file, _row_number
+        from long_rows
+        union all
+        select figure_field, figure_raw, country_code, admin1_code, admin2_code, admin3_code, admin_lookup_key,
+               _source_key, _dataset_id, _source_file, _row_number
+        from empty_rows
+    ) as l
+    left join aliases as a
+        on a.alias_key = {{ normalise_key("replace(l.figure_field, '_', ' ')") }}
+),
+
+checked as (
+    select
+        m.*,
+        case
+            when m.admin3_code is not null then 3
+            when m.admin2_code is not null then 2
+            when m.admin1_code is not null then 1
+            else 0
+        end as reported_admin_level,
+        k.admin1_pcode,
+        k.admin2_pcode,
+        k.admin1_method,
+        k.admin2_method,
+        k.admin1_issue,
+        k.admin2_issue
+    from mapped as m
+    left join lookup as k
+        on k.lookup_key = m.admin_lookup_key
+),
+
+problems as (
+    select
+        *,
+        case
+            when figure_field is null then 'no_figures'
+            when (reported_admin_level >= 2 and admin2_pcode is null)
+              or (reported_admin_level >= 1 and admin1_pcode is null) then 'admin_unmatched'
+            when sector_code is null then 'unknown_sector'
+            when people_in_need is null and figure_raw <> '-' then 'non_numeric'
+            when people_in_need is null then 'no_figures'
+        end as first_problem
+    from checked
+),
+
+ranked as (
+    select
+        *,
+        case when first_problem is null then row_number() over (
+            partition by first_problem is null, _source_key, _row_number, country_code, sector_code
+            order by people_in_need desc, figure_field
+        ) end as rank_in_row
+    from problems
+)
+
+select
+    'jiaf' as need_source,
+    _source_key as source_key,
+    _dataset_id as dataset_id,
+    _source_file as source_file,
+    _row_number as row_number,
+    country_code,
+    reported_admin_level,
+    case when reported_admin_level >= 1 then admin1_pcode end as admin1_pcode,
+    case when reported_admin_level >= 2 then admin2_pcode end as admin2_pcode,
+    admin_lookup_key,
+    admin1_method,
+    admin2_method,
+    admin1_issue,
+    admin2_issue,
+    figure_field as sector_field,
+    sector_raw,
+    sector_code,
+    figure_field,
+    figure_raw,
+    people_in_need,
+    cast(null as varchar) as targeted_field,
+    cast(null as varchar) as targeted_raw,
+    cast(null as bigint) as people_targeted,
+    cast(null as varchar) as reached_field,
+    cast(null as varchar) as reached_raw,
+    cast(null as bigint) as people_reached,
+    coalesce(first_problem, case when rank_in_row > 1 then 'superseded' end) is null as is_usable,
+    coalesce(first_problem, case when rank_in_row > 1 then 'superseded' end) as exclusion_reason
+from ranked

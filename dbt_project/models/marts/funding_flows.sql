@@ -1,0 +1,72 @@
+-- One row per FTS funding flow (deduplicated by flow id in int_fts_flows_deduplicated).
+--   * A flow to several clusters stays one row: cluster_codes lists the clusters (comma-joined), the amount
+--     is counted once. Never join this table to a per-cluster table and sum amount_usd.
+--   * Pledges are kept apart: is_pledge is true for status `pledge`; funding totals are
+--     sum(amount_usd) where not is_pledge (paid + commitment), as FTS reports funding.
+--   * country_code is the destination country when the flow goes to exactly one country; flows to several
+--     countries have country_code null and list them in country_codes (FTS does not split the amount).
+--   * When var('countries') is set, flows with at least one destination country in it are kept.
+--   * year = budgetYear when given, else the year of the flow date.
+{% set countries = var('countries', []) %}
+{% if countries is string %}{% set countries = countries.split(',') %}{% endif %}
+
+with flows as (
+    select * from {{ ref('int_fts_flows_deduplicated') }}
+),
+
+flow_clusters as (
+    select
+        flow_id,
+        string_agg(distinct cluster_code, ',' order by cluster_code) as cluster_codes,
+        string_agg(distinct cluster_name, ',' order by cluster_name) filter (where cluster_code is null) as unmapped_clusters
+    from {{ ref('int_fts_flow_clusters') }}
+    group by flow_id
+),
+
+shaped as (
+    select
+        flows.*,
+        list_sort(list_distinct(
+            list_filter(list_transform(string_split(coalesce(flows.dest_locations, ''), ','), x -> trim(x)), x -> x <> '')
+        )) as destination_countries,
+        coalesce(flows.budget_year, year(flows.flow_date)) as flow_year
+    from flows
+)
+
+select
+    shaped.flow_id,
+    shaped.flow_date as date,
+    shaped.flow_year as year,
+    shaped.src_organization as donor,
+    shaped.src_organization_types as donor_type,
+    shaped.dest_organization as recipient_org,
+    shaped.dest_organization_types as recipient_type,
+    case when len(shaped.destination_countries) = 1 then shaped.destination_countries[1] end as country_code,
+    nullif(array_to_string(shaped.destination_countries, ','), '') as country_codes,
+    shaped.dest_plan_code as plan_code,
+    flow_clusters.cluster_codes,
+    shaped.dest_global_clusters as cluster_names,
+    flow_clusters.unmapped_clusters,
+    shaped.amount_usd,
+    shaped.status,
+    shaped.status = 'pledge' as is_pledge,
+    shaped.flow_type,
+    shaped.contribution_type,
+    shaped.dest_plan_id as plan_id,
+    shaped.dest_plan_name as plan_name,
+    shaped.updated_at,
+    shaped.source_row_count,
+    make_date(shaped.flow_year, 1, 1) as reference_period_start,
+    make_date(shaped.flow_year, 12, 31) as reference_period_end,
+    shaped.source_dataset_ids,
+    shaped._source_file as source_file,
+    shaped._row_number as source_row_number
+from shaped
+left join flow_clusters
+    on shaped.flow_id = flow_clusters.flow_id
+{% if countries | length > 0 %}
+where list_has_any(
+    shaped.destination_countries,
+    [{% for c in countries %}'{{ c | trim | upper }}'{{ ", " if not loop.last }}{% endfor %}]
+)
+{% endif %}

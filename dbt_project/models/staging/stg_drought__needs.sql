@@ -1,0 +1,60 @@
+-- Horn of Africa drought caseloads by cluster: one row per raw.drought_needs row (one woreda = admin3),
+-- renamed. The per-cluster columns (<cluster>_affected / _target / _reached, named after the file's group
+-- header: health, nutrition, food, esnfi, education, agriculture, protection, wash for Ethiopia 2022) vary
+-- by file, so they are passed through as they are, as text; int_needs__drought unpivots and parses them.
+-- country_code: the file has no country column, the raw partition (ISO3) is the country; admin_lookup_key
+-- follows pipelines/lib/pcodes.py (which uses a country column when the table has one, else _partition).
+{%- set raw_columns = adapter.get_columns_in_relation(source('raw', 'drought_needs')) | map(attribute='name') | map('lower') | list if execute else [] %}
+{%- set country_column = (['country_code', 'iso3', 'country_iso3'] | select('in', raw_columns) | list + ['_partition'])[0] %}
+{%- set cluster_columns = [] %}
+{%- for c in raw_columns %}
+  {%- if modules.re.match('^[a-z0-9_]+_(affected|target|reached)$', c) and not c.startswith('overall_figures_') %}
+    {%- do cluster_columns.append(c) %}
+  {%- endif %}
+{%- endfor %}
+select
+    upper(nullif(trim({{ country_column }}), '')) as country_code,
+    nullif(trim(location_admin1_pcode), '') as admin1_code,
+    nullif(trim(location_region), '') as admin1_name,
+    nullif(trim(location_admin2_pcode), '') as admin2_code,
+    nullif(trim(location_zone), '') as admin2_name,
+    nullif(trim(location_admin3_pcode), '') as admin3_code,
+    nullif(trim(location_woreda), '') as admin3_name,
+    {% if 'operational_priority_priority' in raw_columns -%}
+    nullif(trim(operational_priority_priority), '') as operational_priority,
+    {%- else -%}
+    cast(null as varchar) as operational_priority,
+    {%- endif %}
+    nullif(trim(overall_figures_total_affected), '') as total_affected,
+    nullif(trim(overall_figures_target), '') as total_target,
+    nullif(trim(overall_figures_reached), '') as total_reached,
+    {%- for c in cluster_columns %}
+    nullif(trim({{ c }}), '') as {{ c }},
+    {%- endfor %}
+    {% if 'reference_period_start' in raw_columns -%}
+    try_cast(nullif(trim(reference_period_start), '') as date) as reference_period_start,
+    {%- else -%}
+    cast(null as date) as reference_period_start,
+    {%- endif %}
+    {% if 'reference_period_end' in raw_columns -%}
+    try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
+    {%- else -%}
+    cast(null as date) as reference_period_end,
+    {%- endif %}
+    {% if 'year' in raw_columns -%}
+    try_cast(nullif(trim(year), '') as integer) as reference_year,
+    {%- else -%}
+    cast(null as integer) as reference_year,
+    {%- endif %}
+    concat_ws('|', coalesce({{ country_column }}, ''), coalesce(location_admin1_pcode, ''), coalesce(location_region, ''),
+              coalesce(location_admin2_pcode, ''), coalesce(location_zone, '')) as admin_lookup_key,
+    _dataset_id,
+    _resource_id,
+    _resource_modified,
+    _source_file,
+    _source_sha256,
+    _row_number,
+    _loaded_at,
+    _source_key,
+    _partition
+from {{ source('raw', 'drought_needs') }}

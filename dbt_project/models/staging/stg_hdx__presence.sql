@@ -1,0 +1,37 @@
+-- 3W/4W operational presence: one row per raw.presence row, renamed and typed. Text is trimmed (blank -> null);
+-- people figures are parsed with parse_count and also kept as given (*_raw) so that intermediate models can
+-- report values that are not numbers. admin_lookup_key is the join key to normalised.admin_lookup, computed
+-- from the UNTRIMMED raw values exactly as pipelines/lib/pcodes.py LOOKUP_KEY_TEMPLATE does.
+select
+    upper(nullif(trim(country_code), '')) as country_code,
+    nullif(trim(admin1_code), '') as admin1_code,
+    nullif(trim(admin1_name), '') as admin1_name,
+    nullif(trim(admin2_code), '') as admin2_code,
+    nullif(trim(admin2_name), '') as admin2_name,
+    nullif(trim(admin3_code), '') as admin3_code,
+    nullif(trim(admin3_name), '') as admin3_name,
+    nullif(trim(org_name), '') as org_name,
+    nullif(trim(org_acronym), '') as org_acronym,
+    nullif(trim(org_type), '') as org_type,
+    nullif(trim(sector), '') as sector,
+    nullif(trim(status), '') as status,
+    nullif(trim(start_date), '') as start_date,
+    nullif(trim(end_date), '') as end_date,
+    nullif(trim(people_targeted), '') as people_targeted_raw,
+    {{ parse_count('people_targeted') }} as people_targeted,
+    nullif(trim(people_reached), '') as people_reached_raw,
+    {{ parse_count('people_reached') }} as people_reached,
+    try_cast(nullif(trim(reference_period_start), '') as date) as reference_period_start,
+    try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
+    concat_ws('|', coalesce(country_code, ''), coalesce(admin1_code, ''), coalesce(admin1_name, ''),
+              coalesce(admin2_code, ''), coalesce(admin2_name, '')) as admin_lookup_key,
+    _dataset_id,
+    _resource_id,
+    _resource_modified,
+    _source_file,
+    _source_sha256,
+    _row_number,
+    _loaded_at,
+    _source_key,
+    _partition
+from {{ source('raw', 'presence') }}
