@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines.publish import PUBLISH_ASSETS
+from pipelines.quality.checks import SUITE_CHECKS
 from pipelines.settings import ClusterwatchSettings
 from pipelines.sources import RAW_ASSETS
 from pipelines.transform.admin_lookup import admin_lookup
@@ -11,7 +13,9 @@ from pipelines.transform.dbt_assets import build_dbt_assets, dbt_resource
 
 def build_definitions() -> dg.Definitions:
     return dg.Definitions(
-        assets=[*RAW_ASSETS, admin_lookup, build_dbt_assets()],
+        assets=[*RAW_ASSETS, admin_lookup, build_dbt_assets(), *PUBLISH_ASSETS],
+        # Blocking: a mart whose suite fails is not published (its previous version stays current).
+        asset_checks=SUITE_CHECKS,
         resources={"settings": ClusterwatchSettings.from_env(), "dbt": dbt_resource()},
         # Steps run one after another in the run's process: one DuckDB writer at a time.
         executor=dg.in_process_executor,

@@ -105,7 +105,7 @@ def collect(snapshot: Path) -> list[tuple[str, str, str, str, str]]:
         if not name:
             continue
         acronym = clean_acronym(r["Acronym"], name)
-        name = canonical_name(name, acronym)
+        given, name = name, canonical_name(name, acronym)
         if name.lower() in PLACEHOLDERS:
             continue
         country = _text(r["Country Code"]).upper()
@@ -113,7 +113,7 @@ def collect(snapshot: Path) -> list[tuple[str, str, str, str, str]]:
         lookup = _text(r["Lookup"])
         if lookup == _stripped(lookup) and (_text(r["Country Code"]), lookup) in spelled:
             lookup = ""
-        for alias in (lookup, name, acronym):
+        for alias in (lookup, given, acronym):
             if _text(alias):
                 out.append((_text(alias), country, acronym, name, type_code))
     sheets = sorted((snapshot / OPS / "input").glob("org_2pacx-*.csv"))
@@ -123,7 +123,7 @@ def collect(snapshot: Path) -> list[tuple[str, str, str, str, str]]:
             if not name:
                 continue
             acronym = clean_acronym(r["Acronym"], name)
-            name = canonical_name(name, acronym)
+            given, name = name, canonical_name(name, acronym)
             if name.lower() in PLACEHOLDERS:
                 continue
             location = _text(r.get("Location code")) or COUNTRY_NAMES.get(_text(r.get("Location filter")).lower(), "")
@@ -131,7 +131,7 @@ def collect(snapshot: Path) -> list[tuple[str, str, str, str, str]]:
                 print(f"warning: unknown location filter {r['Location filter']!r}; row skipped", file=sys.stderr)
                 continue
             type_code = _text(r["Org type code"])
-            for alias in (r["String pattern"], name, acronym):
+            for alias in (r["String pattern"], given, acronym):
                 if _text(alias):
                     out.append((_text(alias), location.upper(), acronym, name, type_code))
     return out
@@ -148,36 +148,38 @@ def _same_org(names: list[str]) -> bool:
 def build(snapshot: Path) -> tuple[list[dict[str, str]], list[str]]:
     raw = collect(snapshot)
     norm = normaliser({a for a, *_ in raw} | {n for *_, n, _ in raw})
-    # scope (country or '') -> alias -> {org key -> votes for (acronym, name, type)}
-    by_scope: dict[str, dict[str, dict[str, dict[tuple, int]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
+    # scope (country or '') -> alias -> org keys; org key (normalised name) -> votes for (acronym, name, type)
+    by_scope: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    org_votes: dict[str, dict[tuple, int]] = defaultdict(dict)
     for alias, country, acronym, name, type_code in raw:
         a = norm[alias]
         if not a:
             continue
         org = norm[name] or name
-        votes = by_scope[country][a][org]
+        by_scope[country][a].add(org)
         key = (acronym, name, type_code if type_code in ORG_TYPE_CODES else "")
-        votes[key] = votes.get(key, 0) + 1
+        org_votes[org][key] = org_votes[org].get(key, 0) + 1
 
-    def pick(votes: dict[tuple, int]) -> tuple:
-        # most frequent spelling, preferring rows that have an acronym and a type
-        return max(votes.items(), key=lambda kv: (kv[1], bool(kv[0][0]), bool(kv[0][2]), kv[0]))[0]
+    def canonical(orgs: set[str]) -> tuple[str, str, str]:
+        # one spelling per organisation, whichever alias leads to it: the most frequent, preferring
+        # rows that have an acronym and a type
+        org = max(orgs, key=lambda o: (sum(org_votes[o].values()), o))
+        votes = org_votes[org]
+        acronym, name, _ = max(votes.items(), key=lambda kv: (kv[1], bool(kv[0][0]), kv[0]))[0]
+        types = [(n, t) for (_, _, t), n in votes.items() if t]
+        return acronym, name, (max(types)[1] if types else "")
 
     rows, dropped = [], []
     global_scope = by_scope.get("", {})
     for country in sorted(by_scope):
         for alias in sorted(by_scope[country]):
             orgs = by_scope[country][alias]
-            if len(orgs) > 1 and not _same_org(list(orgs)):
+            if len(orgs) > 1 and not _same_org(sorted(orgs)):
                 dropped.append(f"{country or '*'}|{alias}: {sorted(orgs)}")
                 continue
-            votes: dict[tuple, int] = {}
-            for v in orgs.values():
-                for k, n in v.items():
-                    votes[k] = votes.get(k, 0) + n
-            if country and alias in global_scope and _same_org(list(orgs) + list(global_scope[alias])):
+            if country and alias in global_scope and _same_org(sorted(orgs | global_scope[alias])):
                 continue  # the global alias already says this
-            acronym, name, type_code = pick(votes)
+            acronym, name, type_code = canonical(orgs)
             rows.append(
                 {"alias": alias, "country_code": country, "org_acronym": acronym, "org_name": name, "org_type_code": type_code}
             )

@@ -488,8 +488,21 @@ def write_admin_lookup(con: duckdb.DuckDBPyConnection, countries: list[str]) -> 
     `unmatched` with the issue "No COD p-codes loaded for country X", so nothing disappears silently.
     Replaces, in one transaction:
 
-    - normalised.admin_lookup: one row per (source_table, lookup_key), see README of this module.
-    - normalised.admin_units: the COD units of the configured countries (names for dbt).
+    - normalised.admin_lookup, one row per (source_table, lookup_key), all VARCHAR:
+      source_table (raw table name: presence, hno_hpc, jiaf_pin, drought_needs), lookup_key,
+      country_code, admin1_code, admin1_name, admin2_code, admin2_name (the raw values, nullable),
+      admin1_pcode, admin2_pcode (COD p-codes or NULL), admin1_method, admin2_method (see METHODS),
+      admin1_issue, admin2_issue and issue (both joined with '; '; NULL when clean).
+      dbt joins a raw row with
+          l.source_table = '<table>' and l.lookup_key = <key_sql of that table>
+      where the key SQL is LOOKUP_KEY_TEMPLATE over the table's raw columns (SOURCE_KEYS), e.g. for
+      raw.presence:
+          concat_ws('|', coalesce(country_code,''), coalesce(admin1_code,''), coalesce(admin1_name,''),
+                    coalesce(admin2_code,''), coalesce(admin2_name,''))
+      (qualify the columns with the raw table's alias: admin_lookup has columns of the same names).
+      The returned "key_sql" gives the exact expression per table.
+    - normalised.admin_units: country_code, admin_level (INTEGER 1 or 2), pcode, name, parent_pcode
+      (NULL at admin1): the COD units of the configured countries, for names.
 
     Returns {"keys": n, "admin1": {method: n}, "admin2": {method: n},
              "sources": {table: n_keys}, "key_sql": {table: the lookup_key SQL over that raw table}}.

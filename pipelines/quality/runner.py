@@ -76,7 +76,7 @@ def _q(name: str) -> str:
 
 def fingerprint(con, relation: str) -> tuple[int, str]:
     """Row count and an order-independent hash of every row: identifies the exact data validated."""
-    n, h = con.execute(f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from {relation} t").fetchone()
+    n, h = con.execute(f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from {relation} t").fetchall()[0]
     return int(n), f"{int(n)}:{int(h):x}"
 
 
@@ -185,7 +185,7 @@ def _run_gx(df, suite: Suite, checks: list[GxCheck]) -> list[ExpectationResult]:
 
 def _run_sql(con, check: SqlCheck) -> ExpectationResult:
     try:
-        n = con.execute(f"select count(*) from ({check.sql}) failing").fetchone()[0]
+        n = con.execute(f"select count(*) from ({check.sql}) failing").fetchall()[0][0]
         sample = _fetch(con, f"select * from ({check.sql}) failing limit {SAMPLE_ROWS}").to_pylist() if n else []
     except Exception as e:  # a broken reconciliation query must block, not pass
         return ExpectationResult(

@@ -1,5 +1,4 @@
 """Builds the raw asset of one source kind. Each kind's module calls this with its own description."""
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,5 +1,4 @@
 """The p-code lookup table dbt joins on, built with hdx-python-country's AdminLevel."""
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,5 +1,4 @@
 """The dbt models as Dagster assets. `dbt build` runs models and their tests; error-severity tests block."""
-from __future__ import annotations
 
 import json
 import os
@@ -9,7 +8,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
-from pipelines.transform.project import dbt_env, dbt_project
+from pipelines.transform.project import dbt_env, dbt_executable, dbt_project
 from pipelines.transform.translator import ClusterwatchDbtTranslator
 
 
@@ -47,4 +46,4 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 
 def dbt_resource() -> DbtCliResource:
     project = dbt_project()
-    return DbtCliResource(project_dir=project, profiles_dir=str(project.profiles_dir))
+    return DbtCliResource(project_dir=project, profiles_dir=str(project.profiles_dir), dbt_executable=dbt_executable())

@@ -2,11 +2,19 @@
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 from dagster_dbt import DbtProject
 
 from pipelines.lib.paths import DBT_PROJECT_DIR, warehouse_path
+
+
+def dbt_executable() -> str:
+    """dbt from this interpreter's environment, so a venv works without being activated."""
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else "dbt"
 
 
 def dbt_env() -> dict[str, str]:
@@ -25,6 +33,9 @@ def _newest_source_mtime() -> float:
 
 @lru_cache(maxsize=1)
 def dbt_project() -> DbtProject:
+    bin_dir = str(Path(dbt_executable()).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():

@@ -21,7 +21,7 @@ split as (
 ),
 
 names as (
-    select 'flow' as side, flow_id, cluster_name as name, null::integer as fts_cluster_id, null::varchar as cluster_code
+    select 'flow' as side, flow_id, cluster_name as name, null::varchar as fts_cluster_id, null::varchar as cluster_code
     from split
     where cluster_name <> ''
     union all

@@ -51,7 +51,7 @@ per_cluster as (
         max(case when measure = 'reached' then raw_value end) as reached_raw
     from cells
     group by all
-    having count(raw_value) > 0
+    having count(nullif(raw_value, '-')) > 0  -- '-' means none: a cluster with only '-' gives no row
 ),
 
 aliases as (

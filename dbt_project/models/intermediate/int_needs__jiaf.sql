@@ -34,7 +34,7 @@ long_rows as (
 empty_rows as (
     select *, cast(null as varchar) as figure_field, cast(null as varchar) as figure_raw
     from source_rows
-    where coalesce({{ figure_columns | join(', ') }}) is null
+    where coalesce({% for c in figure_columns %}nullif({{ c }}, '-'){{ ', ' if not loop.last }}{% endfor %}) is null
 ),
 
 aliases as (
@@ -69,6 +69,7 @@ mapped as (
         select figure_field, figure_raw, country_code, admin1_code, admin2_code, admin3_code, admin_lookup_key,
                _source_key, _dataset_id, _source_file, _row_number
         from long_rows
+        where figure_raw <> '-'  -- '-' means none, like an empty cell
         union all
         select figure_field, figure_raw, country_code, admin1_code, admin2_code, admin3_code, admin_lookup_key,
                _source_key, _dataset_id, _source_file, _row_number

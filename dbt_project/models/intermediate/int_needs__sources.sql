@@ -27,31 +27,35 @@ with resources as (
     group by all
 ),
 
+var_periods as (
+    select *
+    from (values
+        {%- for key, p in periods.items() %}
+        ('{{ key }}',
+         cast({{ "'" ~ p.get('start') ~ "'" if p.get('start') else 'null' }} as date),
+         cast({{ "'" ~ p.get('end') ~ "'" if p.get('end') else 'null' }} as date),
+         cast({{ p.get('year') if p.get('year') else 'null' }} as integer)),
+        {%- endfor %}
+        (cast(null as varchar), cast(null as date), cast(null as date), cast(null as integer))
+    ) as v (source_key, var_start, var_end, var_year)
+    where source_key is not null
+),
+
 from_var as (
     select
-        *,
-        case _source_key
-            {%- for key, p in periods.items() %}{% if p.get('start') %}
-            when '{{ key }}' then cast('{{ p["start"] }}' as date){% endif %}{% endfor %}
-            else cast(null as date)
-        end as var_start,
-        case _source_key
-            {%- for key, p in periods.items() %}{% if p.get('end') %}
-            when '{{ key }}' then cast('{{ p["end"] }}' as date){% endif %}{% endfor %}
-            else cast(null as date)
-        end as var_end,
-        case _source_key
-            {%- for key, p in periods.items() %}{% if p.get('year') %}
-            when '{{ key }}' then cast({{ p["year"] }} as integer){% endif %}{% endfor %}
-            else cast(null as integer)
-        end as var_year,
+        r.*,
+        v.var_start,
+        v.var_end,
+        v.var_year,
         try_cast(coalesce(
-            nullif(regexp_extract(_source_key, '{{ year_re }}', 1), ''),
-            nullif(regexp_extract(_resource_id, '{{ year_re }}', 1), ''),
-            nullif(regexp_extract(_source_file, '{{ year_re }}', 1), ''),
-            nullif(regexp_extract(_dataset_id, '{{ year_re }}', 1), '')
+            nullif(regexp_extract(r._source_key, '{{ year_re }}', 1), ''),
+            nullif(regexp_extract(r._resource_id, '{{ year_re }}', 1), ''),
+            nullif(regexp_extract(r._source_file, '{{ year_re }}', 1), ''),
+            nullif(regexp_extract(r._dataset_id, '{{ year_re }}', 1), '')
         ) as integer) as name_year
-    from resources
+    from resources as r
+    left join var_periods as v
+        on v.source_key = r._source_key
 ),
 
 resolved as (

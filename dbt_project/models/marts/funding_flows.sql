@@ -27,7 +27,7 @@ shaped as (
     select
         flows.*,
         list_sort(list_distinct(
-            list_filter(list_transform(string_split(coalesce(flows.dest_locations, ''), ','), x -> trim(x)), x -> x <> '')
+            list_filter(list_transform(string_split(coalesce(flows.dest_locations, ''), ','), lambda x: trim(x)), lambda x: x <> '')
         )) as destination_countries,
         coalesce(flows.budget_year, year(flows.flow_date)) as flow_year
     from flows

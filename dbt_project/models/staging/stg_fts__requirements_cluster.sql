@@ -7,7 +7,7 @@ select
     try_cast(nullif(trim(start_date), '') as date) as plan_start_date,
     try_cast(nullif(trim(end_date), '') as date) as plan_end_date,
     try_cast(nullif(trim(year), '') as integer) as year,
-    try_cast(nullif(trim(cluster_code), '') as bigint) as plan_cluster_id,
+    nullif(trim(cluster_code), '') as plan_cluster_id,
     nullif(trim(cluster), '') as plan_cluster_name,
     {{ parse_amount('requirements') }} as requirements_usd,
     {{ parse_amount('funding') }} as funding_usd,

@@ -1,0 +1,300 @@
+-- 3W/4W presence, normalised: one row per raw presence row (usable or not), with canonical admin p-codes,
+-- sector code and a deduplicated organisation.
+-- Rules:
+--   * Admin units come from normalised.admin_lookup (exact, case fixed, length converted `TD19` -> `TCD19`,
+--     name matched, admin1 from the admin2 parent). When a row gives an admin3 p-code (Ethiopia's 4W:
+--     WoredaPcod `ET010211`), admin2 is its parent: the code cut to the country's admin2 p-code length
+--     (country + admin1 + admin2 lengths of the p-code lengths file, first alternative) and found among the COD
+--     admin2 units; admin1 is that unit's parent (method `from_admin3`). Otherwise the lookup's result stands.
+--   * Sector: sector_aliases seed on normalise_key(sector). Unknown -> the row is excluded from coverage
+--     (`unknown_sector`) but kept here and reported in quality_issues.
+--   * Organisation: "Name (ACR)" is split into name and acronym (and "ACR (Name)" the other way round) when
+--     exactly one side looks like an acronym (no run of 3+ lower-case letters), in the name column and in the
+--     acronym column. Acronym = the acronym column, else the one split from the name. Then the org_aliases
+--     seed gives the canonical acronym and name.
+--     org_key = upper-cased normalised acronym when there is one, else the normalised name.
+--     No name and no acronym, or a placeholder (`Not in the list`, `Other`, `N/A`, ...) -> excluded
+--     (`no_organisation`).
+--     The org_aliases seed is matched on the name as given, then the split name, then the acronym, a
+--     country-specific alias before a global one.
+--   * Organisation type: org_types seed on normalise_key(org_type), else the type the org_aliases seed gives;
+--     a type given by the source but not in the seed is reported (the row stays).
+--   * A row whose admin1 cannot be resolved is excluded (`admin_unmatched`). A row resolved at admin1 only is
+--     usable for admin1 coverage; coverage decides per country whether admin2 is needed.
+{%- set placeholders = "'not in the list', 'other', 'others', 'autre', 'autres', 'n/a', 'na', 'none', 'unknown', 'inconnu', 'tbc', 'tbd', '-', '0'" %}
+with source_rows as (
+    select *
+    from {{ ref('stg_hdx__presence') }}
+    {%- if var('countries', []) | length > 0 %}
+    where country_code in ({% for c in var('countries') %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %})
+    {%- endif %}
+),
+
+lookup as (
+    select lookup_key, admin1_pcode, admin2_pcode, admin1_method, admin2_method, admin1_issue, admin2_issue
+    from {{ source('normalised', 'admin_lookup') }}
+    where source_table = 'presence'
+),
+
+units as (
+    select country_code, admin_level, pcode, name, parent_pcode
+    from {{ source('normalised', 'admin_units') }}
+),
+
+admin2_lengths as (
+    select
+        country_code,
+        try_cast(split_part(country_length, '|', 1) as integer)
+          + try_cast(split_part(admin1_length, '|', 1) as integer)
+          + try_cast(split_part(admin2_length, '|', 1) as integer) as admin2_code_length
+    from {{ ref('stg_cod__pcode_lengths') }}
+    qualify row_number() over (partition by country_code order by _row_number) = 1
+),
+
+admin3_parents as (
+    select distinct
+        r.country_code,
+        r.admin3_code,
+        u.pcode as admin2_pcode,
+        u.parent_pcode as admin1_pcode
+    from source_rows as r
+    join admin2_lengths as n
+        on n.country_code = r.country_code
+    join units as u
+        on u.country_code = r.country_code
+       and u.admin_level = 2
+       and u.pcode = upper(left(regexp_replace(r.admin3_code, '\s', '', 'g'), n.admin2_code_length))
+    where r.admin3_code is not null
+),
+
+admin as (
+    select
+        r.*,
+        case
+            when r.admin3_code is not null then 3
+            when r.admin2_code is not null or r.admin2_name is not null then 2
+            when r.admin1_code is not null or r.admin1_name is not null then 1
+            else 0
+        end as reported_admin_level,
+        coalesce(p.admin1_pcode, l.admin1_pcode) as admin1_pcode,
+        coalesce(p.admin2_pcode, l.admin2_pcode) as admin2_pcode,
+        case when p.admin2_pcode is not null then 'from_admin3' else l.admin1_method end as admin1_method,
+        case when p.admin2_pcode is not null then 'from_admin3' else l.admin2_method end as admin2_method,
+        case
+            when p.admin2_pcode is null then l.admin1_issue
+            when l.admin1_pcode is not null and l.admin1_pcode <> p.admin1_pcode
+                then 'Admin1 ' || coalesce(r.admin1_code, r.admin1_name) || ' resolves to ' || l.admin1_pcode
+                     || ' but the admin3 p-code ' || r.admin3_code || ' lies in ' || p.admin1_pcode || '; used '
+                     || p.admin1_pcode
+        end as admin1_issue,
+        case
+            when p.admin2_pcode is null and r.admin3_code is not null
+                then concat_ws('; ', 'Admin3 p-code ' || r.admin3_code || ' has no COD admin2 parent', l.admin2_issue)
+            when p.admin2_pcode is null then l.admin2_issue
+            when l.admin2_pcode is not null and l.admin2_pcode <> p.admin2_pcode
+                then 'Admin2 ' || coalesce(r.admin2_code, r.admin2_name) || ' resolves to ' || l.admin2_pcode
+                     || ' but the admin3 p-code ' || r.admin3_code || ' lies in ' || p.admin2_pcode || '; used '
+                     || p.admin2_pcode
+        end as admin2_issue
+    from source_rows as r
+    left join lookup as l
+        on l.lookup_key = r.admin_lookup_key
+    left join admin3_parents as p
+        on p.country_code = r.country_code
+       and p.admin3_code = r.admin3_code
+),
+
+sector_aliases as (
+    select {{ normalise_key('alias') }} as alias_key, min(sector_code) as sector_code
+    from {{ ref('sector_aliases') }}
+    group by 1
+),
+
+org_type_aliases as (
+    select {{ normalise_key('alias') }} as alias_key, min(org_type_code) as org_type_code
+    from {{ ref('org_types') }}
+    group by 1
+),
+
+org_type_names as (
+    select org_type_code, min(org_type_name) as org_type_name
+    from {{ ref('org_types') }}
+    group by 1
+),
+
+-- Organisations are resolved once per distinct (country, name, acronym) as given.
+org_inputs as (
+    select distinct country_code, org_name, org_acronym
+    from source_rows
+),
+
+-- "Lhs (Rhs)": which side is the acronym? (an acronym has no run of 3+ lower-case letters)
+org_split as (
+    select
+        *,
+        regexp_extract(org_name, '^(.*\S)\s*\(([^()]+)\)\s*$', ['lhs', 'rhs']) as name_parts,
+        regexp_extract(org_acronym, '^(.*\S)\s*\(([^()]+)\)\s*$', ['lhs', 'rhs']) as acronym_parts
+    from org_inputs
+),
+
+org_parsed as (
+    select
+        *,
+        case
+            when name_parts.rhs <> '' and not regexp_matches(name_parts.rhs, '[a-z]{3,}')
+                 and regexp_matches(name_parts.lhs, '[a-z]{3,}') then name_parts.lhs
+            when name_parts.lhs <> '' and not regexp_matches(name_parts.lhs, '[a-z]{3,}')
+                 and regexp_matches(name_parts.rhs, '[a-z]{3,}') then name_parts.rhs
+            else org_name
+        end as parsed_name,
+        case
+            when name_parts.rhs <> '' and not regexp_matches(name_parts.rhs, '[a-z]{3,}')
+                 and regexp_matches(name_parts.lhs, '[a-z]{3,}') then name_parts.rhs
+            when name_parts.lhs <> '' and not regexp_matches(name_parts.lhs, '[a-z]{3,}')
+                 and regexp_matches(name_parts.rhs, '[a-z]{3,}') then name_parts.lhs
+        end as acronym_from_name,
+        case
+            when acronym_parts.rhs <> '' and not regexp_matches(acronym_parts.rhs, '[a-z]{3,}')
+                 and regexp_matches(acronym_parts.lhs, '[a-z]{3,}') then acronym_parts.rhs
+            when acronym_parts.lhs <> '' and not regexp_matches(acronym_parts.lhs, '[a-z]{3,}')
+                 and regexp_matches(acronym_parts.rhs, '[a-z]{3,}') then acronym_parts.lhs
+            else org_acronym
+        end as parsed_acronym,
+        case
+            when acronym_parts.rhs <> '' and not regexp_matches(acronym_parts.rhs, '[a-z]{3,}')
+                 and regexp_matches(acronym_parts.lhs, '[a-z]{3,}') then acronym_parts.lhs
+            when acronym_parts.lhs <> '' and not regexp_matches(acronym_parts.lhs, '[a-z]{3,}')
+                 and regexp_matches(acronym_parts.rhs, '[a-z]{3,}') then acronym_parts.rhs
+        end as name_from_acronym
+    from org_split
+),
+
+-- Values that stand for "no organisation" are treated as missing.
+orgs_split as (
+    select
+        country_code,
+        org_name,
+        org_acronym,
+        case when {{ normalise_key('coalesce(parsed_acronym, acronym_from_name)') }} not in ({{ placeholders }})
+             then nullif(trim(coalesce(parsed_acronym, acronym_from_name)), '') end as split_acronym,
+        case when {{ normalise_key('coalesce(parsed_name, name_from_acronym)') }} not in ({{ placeholders }})
+             then nullif(trim(coalesce(parsed_name, name_from_acronym)), '') end as split_name
+    from org_parsed
+),
+
+-- org_aliases seed: the name as given, then the split name, then the acronym; a country-specific alias
+-- wins over a global one (country_code null) for the same spelling.
+org_alias_candidates as (
+    select
+        o.country_code, o.org_name, o.org_acronym,
+        a.org_acronym as alias_acronym, a.org_name as alias_name, a.org_type_code as alias_org_type_code,
+        case a.alias
+            when {{ normalise_key('o.org_name') }} then 1
+            when {{ normalise_key('o.split_name') }} then 2
+            else 3
+        end as match_order,
+        a.country_code is null as is_global
+    from orgs_split as o
+    join {{ ref('org_aliases') }} as a
+        on a.alias in ({{ normalise_key('o.org_name') }}, {{ normalise_key('o.split_name') }}, {{ normalise_key('o.split_acronym') }})
+       and (a.country_code = o.country_code or a.country_code is null)
+),
+
+org_alias_best as (
+    select *
+    from org_alias_candidates
+    qualify row_number() over (
+        partition by country_code, org_name, org_acronym
+        order by match_order, is_global, alias_acronym, alias_name
+    ) = 1
+),
+
+orgs as (
+    select
+        o.country_code,
+        o.org_name,
+        o.org_acronym,
+        case when b.country_code is not null or b.is_global then b.alias_acronym else o.split_acronym end as canonical_acronym,
+        case when b.country_code is not null or b.is_global then b.alias_name else o.split_name end as canonical_name,
+        b.alias_org_type_code,
+        b.match_order is not null as org_alias_matched
+    from orgs_split as o
+    left join org_alias_best as b
+        on b.country_code is not distinct from o.country_code
+       and b.org_name is not distinct from o.org_name
+       and b.org_acronym is not distinct from o.org_acronym
+),
+
+normalised as (
+    select
+        a.*,
+        s.sector_code,
+        t.org_type_code as raw_org_type_code,
+        coalesce(t.org_type_code, o.alias_org_type_code) as org_type_code,
+        o.canonical_acronym,
+        o.canonical_name,
+        o.org_alias_matched
+    from admin as a
+    left join sector_aliases as s
+        on s.alias_key = {{ normalise_key('a.sector') }}
+    left join org_type_aliases as t
+        on t.alias_key = {{ normalise_key('a.org_type') }}
+    left join orgs as o
+        on o.country_code is not distinct from a.country_code
+       and o.org_name is not distinct from a.org_name
+       and o.org_acronym is not distinct from a.org_acronym
+)
+
+select
+    _source_key as source_key,
+    _dataset_id as dataset_id,
+    _resource_id as resource_id,
+    _source_file as source_file,
+    _row_number as row_number,
+    country_code,
+    reference_period_start,
+    reference_period_end,
+    admin1_code,
+    admin1_name,
+    admin2_code,
+    admin2_name,
+    admin3_code,
+    admin3_name,
+    reported_admin_level,
+    admin_lookup_key,
+    admin1_pcode,
+    admin2_pcode,
+    admin1_method,
+    admin2_method,
+    admin1_issue,
+    admin2_issue,
+    sector as sector_raw,
+    sector_code,
+    org_name as org_name_raw,
+    org_acronym as org_acronym_raw,
+    canonical_name as org_name,
+    canonical_acronym as org_acronym,
+    coalesce(upper({{ normalise_key('canonical_acronym') }}), {{ normalise_key('canonical_name') }}) as org_key,
+    org_alias_matched,
+    org_type as org_type_raw,
+    raw_org_type_code is not null as org_type_matched,
+    n.org_type_code,
+    tn.org_type_name,
+    status,
+    people_targeted_raw,
+    people_targeted,
+    people_reached_raw,
+    people_reached,
+    case
+        when admin1_pcode is null then 'admin_unmatched'
+        when sector_code is null then 'unknown_sector'
+        when canonical_name is null and canonical_acronym is null then 'no_organisation'
+    end is null as is_usable,
+    case
+        when admin1_pcode is null then 'admin_unmatched'
+        when sector_code is null then 'unknown_sector'
+        when canonical_name is null and canonical_acronym is null then 'no_organisation'
+    end as exclusion_reason
+from normalised as n
+left join org_type_names as tn
+    on tn.org_type_code = n.org_type_code

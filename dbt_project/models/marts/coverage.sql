@@ -1,0 +1,186 @@
+-- Coverage: people in need against partners present, per country × admin unit × sector.
+-- Rules (see int_coverage__sources for the per-country choice of needs source, presence and admin level):
+--   * Level 2 countries: needs rows at admin2 of the chosen source; presence rows resolved to an admin2 unit
+--     (rows without one are excluded and reported in quality_issues).
+--   * Level 1 countries: per admin1 unit and sector, the source's own admin1 total when it has one, else the
+--     SUM of its admin2 rows in that admin1 (JIAF Chad has admin2 only) — never both, so nothing is counted
+--     twice. Presence counts the partners anywhere in the admin1 unit.
+--   * partner_count = distinct organisations (org_key) with a usable presence row in the unit and sector;
+--     `Intersectoral` rows count the distinct organisations present in ANY sector of the unit (its people in
+--     need are the source's own intersectoral figure, never a sum of sectors).
+--   * Units with need and no presence have partner_count 0; units with presence and no need have
+--     people_in_need null.
+--   * people_targeted / people_reached: from the needs source when it gives them (HNO Targeted/Reached,
+--     drought Target/Reached), else the sum of the presence rows' figures (reach_source says which).
+--   * pin_per_partner = people_in_need / partner_count (null when no partner); reached_share =
+--     people_reached / people_in_need (null when either is unknown or people_in_need is 0).
+with choice as (
+    select * from {{ ref('int_coverage__sources') }}
+),
+
+needs as (
+    select n.*
+    from {{ ref('int_needs') }} as n
+    join choice as c
+        on c.country_code = n.country_code
+       and c.need_source_key = n.source_key
+),
+
+needs_admin2 as (
+    select n.country_code, n.admin1_pcode, n.admin2_pcode, n.sector_code,
+           n.people_in_need, n.people_targeted, n.people_reached
+    from needs as n
+    join choice as c on c.country_code = n.country_code
+    where c.admin_level = 2 and n.admin_level = 2
+),
+
+needs_admin1_own as (
+    select n.country_code, n.admin1_pcode, n.sector_code,
+           n.people_in_need, n.people_targeted, n.people_reached
+    from needs as n
+    join choice as c on c.country_code = n.country_code
+    where c.admin_level = 1 and n.admin_level = 1
+),
+
+needs_admin1_from_admin2 as (
+    select n.country_code, n.admin1_pcode, n.sector_code,
+           sum(n.people_in_need) as people_in_need,
+           sum(n.people_targeted) as people_targeted,
+           sum(n.people_reached) as people_reached
+    from needs as n
+    join choice as c on c.country_code = n.country_code
+    where c.admin_level = 1 and n.admin_level = 2
+      and not exists (
+          select 1 from needs_admin1_own as o
+          where o.country_code = n.country_code
+            and o.admin1_pcode = n.admin1_pcode
+            and o.sector_code = n.sector_code
+      )
+    group by all
+),
+
+need_side as (
+    select country_code, admin1_pcode, admin2_pcode, sector_code, people_in_need, people_targeted, people_reached
+    from needs_admin2
+    union all
+    select country_code, admin1_pcode, cast(null as varchar), sector_code, people_in_need, people_targeted, people_reached
+    from needs_admin1_own
+    union all
+    select country_code, admin1_pcode, cast(null as varchar), sector_code, people_in_need, people_targeted, people_reached
+    from needs_admin1_from_admin2
+),
+
+presence_rows as (
+    select
+        p.country_code,
+        p.admin1_pcode,
+        case when c.admin_level = 2 then p.admin2_pcode end as admin2_pcode,
+        p.sector_code,
+        p.org_key,
+        coalesce(p.org_acronym, p.org_name) as org_label,
+        p.people_targeted,
+        p.people_reached
+    from {{ ref('int_presence') }} as p
+    join choice as c
+        on c.country_code = p.country_code
+       and list_contains(string_split(c.presence_source_keys, ', '), p.source_key)
+    where p.is_usable
+      and (c.admin_level = 1 or p.admin2_pcode is not null)
+),
+
+presence_side as (
+    select
+        country_code, admin1_pcode, admin2_pcode, sector_code,
+        count(distinct org_key) as partner_count,
+        string_agg(distinct org_label, '; ' order by org_label) as partners,
+        sum(people_targeted) as people_targeted,
+        sum(people_reached) as people_reached
+    from presence_rows
+    where sector_code <> 'Intersectoral'
+    group by all
+    union all
+    select
+        country_code, admin1_pcode, admin2_pcode, 'Intersectoral' as sector_code,
+        count(distinct org_key),
+        string_agg(distinct org_label, '; ' order by org_label),
+        sum(people_targeted),
+        sum(people_reached)
+    from presence_rows
+    group by all
+),
+
+joined as (
+    select
+        coalesce(n.country_code, p.country_code) as country_code,
+        coalesce(n.admin1_pcode, p.admin1_pcode) as admin1_code,
+        coalesce(n.admin2_pcode, p.admin2_pcode) as admin2_code,
+        coalesce(n.sector_code, p.sector_code) as sector_code,
+        n.people_in_need,
+        coalesce(n.people_targeted, p.people_targeted) as people_targeted,
+        coalesce(n.people_reached, p.people_reached) as people_reached,
+        case
+            when n.people_targeted is not null or n.people_reached is not null then 'needs'
+            when p.people_targeted is not null or p.people_reached is not null then 'presence'
+        end as reach_source,
+        coalesce(p.partner_count, 0) as partner_count,
+        p.partners,
+        n.country_code is not null as has_need,
+        p.country_code is not null as has_presence
+    from need_side as n
+    full outer join presence_side as p
+        on p.country_code = n.country_code
+       and p.admin1_pcode = n.admin1_pcode
+       and p.admin2_pcode is not distinct from n.admin2_pcode
+       and p.sector_code = n.sector_code
+),
+
+units as (
+    select country_code, admin_level, pcode, name
+    from {{ source('normalised', 'admin_units') }}
+),
+
+sectors as (
+    select sector_code, sector_name
+    from {{ ref('sectors') }}
+)
+
+select
+    j.country_code,
+    c.admin_level,
+    j.admin1_code,
+    u1.name as admin1_name,
+    j.admin2_code,
+    u2.name as admin2_name,
+    j.sector_code,
+    coalesce(s.sector_name, j.sector_code) as sector_name,
+    j.people_in_need,
+    j.people_targeted,
+    j.people_reached,
+    j.partner_count,
+    j.partners,
+    case when j.partner_count > 0 then round(j.people_in_need / j.partner_count, 1) end as pin_per_partner,
+    case when j.people_in_need > 0 then round(j.people_reached / j.people_in_need, 4) end as reached_share,
+    j.reach_source,
+    c.presence_period_start,
+    c.presence_period_end,
+    c.need_period_start,
+    c.need_period_end,
+    c.reference_gap_days,
+    c.periods_far_apart,
+    c.need_source,
+    c.need_source_key,
+    c.need_year,
+    c.presence_source_keys,
+    concat_ws(', ',
+        case when j.has_need then c.need_dataset_id end,
+        case when j.has_presence then c.presence_dataset_ids end
+    ) as source_dataset_ids
+from joined as j
+join choice as c
+    on c.country_code = j.country_code
+left join units as u1
+    on u1.country_code = j.country_code and u1.admin_level = 1 and u1.pcode = j.admin1_code
+left join units as u2
+    on u2.country_code = j.country_code and u2.admin_level = 2 and u2.pcode = j.admin2_code
+left join sectors as s
+    on s.sector_code = j.sector_code

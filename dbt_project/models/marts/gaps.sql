@@ -1,0 +1,127 @@
+-- Gaps: the coverage rows that show a gap, one row per coverage row × gap_type.
+-- Only units with people_in_need >= var('gap_min_people_in_need') are considered.
+--   * no_presence    need, and no partner in that unit and sector (partner_count = 0). The `Intersectoral` row
+--                    of a unit with no partner in ANY sector is one of these. A unit with sector needs, no
+--                    partner at all and no intersectoral figure gets an `Intersectoral` row whose people in need
+--                    is its largest sector PIN (a floor, never a sum of sectors; pin_basis = 'max_sector').
+--   * thin_presence  partners present, but pin_per_partner is above var('gap_thin_presence_factor') × the
+--                    median pin_per_partner of the same country and sector (over its units with partners).
+--   * low_reach      people_reached / people_in_need below var('gap_low_reach_share'), where reach is known.
+-- severity = people in need left uncovered, in people:
+--   no_presence: people_in_need; thin_presence: people_in_need - partner_count × the country-sector median
+--   pin_per_partner (the need above a typical partner load); low_reach: people_in_need - people_reached.
+-- rank_in_country: 1 = the most severe gap of the country (ties broken by admin codes, sector, gap type).
+with coverage as (
+    select *, 'reported' as pin_basis
+    from {{ ref('coverage') }}
+    where people_in_need >= {{ var('gap_min_people_in_need') }}
+),
+
+no_partner_units as (
+    -- units with sector needs but no partner in any sector and no intersectoral need row
+    select
+        c.country_code, c.admin_level, c.admin1_code, any_value(c.admin1_name) as admin1_name,
+        c.admin2_code, any_value(c.admin2_name) as admin2_name,
+        max(c.people_in_need) as people_in_need
+    from {{ ref('coverage') }} as c
+    group by c.country_code, c.admin_level, c.admin1_code, c.admin2_code
+    having sum(c.partner_count) = 0
+       and count(*) filter (where c.sector_code = 'Intersectoral' and c.people_in_need is not null) = 0
+       and max(c.people_in_need) >= {{ var('gap_min_people_in_need') }}
+),
+
+medians as (
+    select country_code, sector_code, median(pin_per_partner) as median_pin_per_partner
+    from coverage
+    where partner_count > 0 and pin_per_partner is not null
+    group by all
+),
+
+candidates as (
+    select
+        c.country_code, c.admin_level, c.admin1_code, c.admin1_name, c.admin2_code, c.admin2_name,
+        c.sector_code, c.sector_name, c.people_in_need, c.people_reached, c.partner_count, c.pin_per_partner,
+        c.reached_share, m.median_pin_per_partner, c.pin_basis,
+        c.presence_period_start, c.presence_period_end, c.need_period_start, c.need_period_end,
+        c.periods_far_apart, c.need_source, c.source_dataset_ids,
+        'no_presence' as gap_type,
+        c.people_in_need as severity
+    from coverage as c
+    left join medians as m using (country_code, sector_code)
+    where c.partner_count = 0
+
+    union all
+
+    select
+        c.country_code, c.admin_level, c.admin1_code, c.admin1_name, c.admin2_code, c.admin2_name,
+        c.sector_code, c.sector_name, c.people_in_need, c.people_reached, c.partner_count, c.pin_per_partner,
+        c.reached_share, m.median_pin_per_partner, c.pin_basis,
+        c.presence_period_start, c.presence_period_end, c.need_period_start, c.need_period_end,
+        c.periods_far_apart, c.need_source, c.source_dataset_ids,
+        'thin_presence',
+        cast(round(c.people_in_need - c.partner_count * m.median_pin_per_partner) as bigint)
+    from coverage as c
+    join medians as m using (country_code, sector_code)
+    where c.partner_count > 0
+      and c.pin_per_partner > {{ var('gap_thin_presence_factor') }} * m.median_pin_per_partner
+
+    union all
+
+    select
+        c.country_code, c.admin_level, c.admin1_code, c.admin1_name, c.admin2_code, c.admin2_name,
+        c.sector_code, c.sector_name, c.people_in_need, c.people_reached, c.partner_count, c.pin_per_partner,
+        c.reached_share, m.median_pin_per_partner, c.pin_basis,
+        c.presence_period_start, c.presence_period_end, c.need_period_start, c.need_period_end,
+        c.periods_far_apart, c.need_source, c.source_dataset_ids,
+        'low_reach',
+        c.people_in_need - c.people_reached
+    from coverage as c
+    left join medians as m using (country_code, sector_code)
+    where c.people_reached is not null
+      and c.reached_share < {{ var('gap_low_reach_share') }}
+
+    union all
+
+    select
+        u.country_code, u.admin_level, u.admin1_code, u.admin1_name, u.admin2_code, u.admin2_name,
+        'Intersectoral', coalesce(s.sector_name, 'Intersectoral'), u.people_in_need, cast(null as bigint), 0,
+        cast(null as double), cast(null as double), cast(null as double), 'max_sector',
+        k.presence_period_start, k.presence_period_end, k.need_period_start, k.need_period_end,
+        k.periods_far_apart, k.need_source, k.need_dataset_id,
+        'no_presence',
+        u.people_in_need
+    from no_partner_units as u
+    join {{ ref('int_coverage__sources') }} as k on k.country_code = u.country_code
+    left join {{ ref('sectors') }} as s on s.sector_code = 'Intersectoral'
+)
+
+select
+    country_code,
+    admin_level,
+    admin1_code,
+    admin1_name,
+    admin2_code,
+    admin2_name,
+    sector_code,
+    sector_name,
+    gap_type,
+    severity,
+    row_number() over (
+        partition by country_code
+        order by severity desc nulls last, admin1_code, admin2_code nulls first, sector_code, gap_type
+    ) as rank_in_country,
+    people_in_need,
+    pin_basis,
+    people_reached,
+    partner_count,
+    pin_per_partner,
+    median_pin_per_partner,
+    reached_share,
+    presence_period_start,
+    presence_period_end,
+    need_period_start,
+    need_period_end,
+    periods_far_apart,
+    need_source,
+    source_dataset_ids
+from candidates

@@ -1,0 +1,117 @@
+"""Each published mart's great-expectations suite as a BLOCKING Dagster asset check.
+
+A failed suite stops the mart's publish asset (Dagster skips downstream assets of a failed blocking
+check), records in the manifest that the table is blocked and why, writes the quality report, and fails
+the run with a message naming the table, the failed expectations and some failing rows. dbt's own tests
+of error severity are blocking asset checks too (dagster-dbt); publish also refuses a mart whose latest
+dbt test failed, so a table is published only when both pass.
+"""
+
+import traceback
+
+import dagster as dg
+
+from pipelines.lib.paths import published_dir
+from pipelines.quality.tables import PUBLISHED_TABLES, PublishedTable
+from pipelines.settings import ClusterwatchSettings
+from pipelines.sources.raw_asset import WAREHOUSE_POOL
+
+SUITE_CHECK_NAME = "quality_suite"
+
+
+def _could_not_run(table: PublishedTable, error: BaseException, run_id: str, version: str):
+    """A suite that cannot run (missing table, broken vocabulary) blocks like a failed one."""
+    import datetime as dt
+
+    from pipelines.quality.results import ExpectationResult, SuiteResult
+
+    message = f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+    return SuiteResult(
+        table=table.name,
+        suite=f"{table.name}_suite",
+        success=False,
+        evaluated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        row_count=0,
+        fingerprint="",
+        seconds=0.0,
+        expectations=[
+            ExpectationResult(
+                name="suite_ran", description="the quality suite could run against the mart", success=False,
+                engine="python", expectation="run", error=message,
+            )
+        ],
+        run_id=run_id,
+        version=version,
+    )
+
+
+def evaluate(table: PublishedTable, cfg, *, run_id: str, version: str, log=None):
+    """Run the table's suite against the warehouse and store its result (published/quality/results)."""
+    from pipelines.lib.warehouse import connect
+    from pipelines.publish import previous_published
+    from pipelines.quality.report import save_result
+    from pipelines.quality.runner import run_suite
+    from pipelines.quality.suites import SuiteContext, build_suite
+
+    prev_count, prev_version = previous_published(table.name)
+    try:
+        with connect(read_only=True) as con:
+            suite = build_suite(con, table.name, SuiteContext(cfg, prev_count, prev_version))
+            result = run_suite(con, suite, run_id=run_id, version=version)
+    except Exception as e:  # noqa: BLE001 - reported as a failed expectation, never as a pass
+        if log:
+            log(traceback.format_exc())
+        result = _could_not_run(table, e, run_id, version)
+    save_result(result)
+    return result
+
+
+def suite_check(table: PublishedTable) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=table.mart_key,
+        name=SUITE_CHECK_NAME,
+        blocking=True,
+        description=f"great-expectations suite of `{table.name}` ({table.grain}): keys, nulls, accepted codes, "
+        "value ranges, reconciliation with the sources, and row count against the previous published version. "
+        "Blocks publication when any expectation fails.",
+        pool=WAREHOUSE_POOL,
+    )
+    def _check(context: dg.AssetCheckExecutionContext, settings: ClusterwatchSettings):
+        from pipelines.publish import record_blocked, run_version
+        from pipelines.quality.report import write_quality_report
+
+        run_id = context.run.run_id
+        version = run_version(context.instance, run_id)
+        result = evaluate(table, settings.config(), run_id=run_id, version=version, log=context.log.debug)
+        context.log.info(f"{table.name}: {result.summary()} ({result.row_count:,} rows, {result.seconds:.2f}s)")
+        metadata = {
+            "expectations": dg.MetadataValue.md(result.markdown_table()),
+            "failing_rows": dg.MetadataValue.md(result.markdown_failing_rows()),
+            "passed": sum(e.success for e in result.expectations),
+            "failed": len(result.failed),
+            "dagster/row_count": result.row_count,
+            "seconds": round(result.seconds, 3),
+            "fingerprint": result.fingerprint,
+            "quality_report": dg.MetadataValue.path(str(published_dir() / "quality" / "quality_report.html")),
+        }
+        yield dg.AssetCheckResult(
+            passed=result.success,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=result.summary(),
+            metadata=metadata,
+        )
+        if not result.success:
+            failed = ", ".join(e.name for e in result.failed)
+            record_blocked(table.name, version=version, run_id=run_id, reason=f"expectation(s) failed: {failed}",
+                           result=result)
+            report_json, report_html = write_quality_report()
+            raise dg.Failure(
+                description=result.failure_message() + f"\n  Quality report: {report_html}",
+                metadata={"expectations": dg.MetadataValue.md(result.markdown_table())},
+            )
+        write_quality_report()
+
+    return _check
+
+
+SUITE_CHECKS = [suite_check(t) for t in PUBLISHED_TABLES]
