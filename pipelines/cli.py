@@ -104,6 +104,14 @@ def cmd_generate_sample(args) -> int:
     return 0
 
 
+def cmd_status(args) -> int:
+    _set_env(args)
+    from pipelines.status import status_text
+
+    _say(status_text())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clusterwatch", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -135,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     cc = csub.add_parser("check", help="validate the configuration")
     common(cc)
     cc.set_defaults(func=cmd_config_check)
+
+    st = sub.add_parser("status", help="the last refresh, failed checks and published versions")
+    st.add_argument("--data-dir", help="where the warehouse, cache and published/ go (default: $CLUSTERWATCH_DATA_DIR or data/)")
+    st.set_defaults(func=cmd_status)
 
     g = sub.add_parser("generate-sample", help="write the fictional sample snapshot (for benchmarks: --scale)")
     g.add_argument("out", help="output directory")

@@ -24,8 +24,8 @@ Atomicity, per table:
    as a temp file and os.replace it (an analyst who has it open keeps reading the old file);
 4. write manifest.json last, by temp file + os.replace.
 A crash before 4 leaves the manifest naming the previous version, which is whole in versions/; the next
-publish (or `clusterwatch status`) finds top-level files that differ from the manifest and restores them
-from versions/. Every read-modify-write of the published directory holds an fcntl lock on `.publish.lock`.
+publish finds top-level files that differ from the manifest and restores them from versions/
+(`clusterwatch status` reports such differences without changing anything). Every read-modify-write of the published directory holds an fcntl lock on `.publish.lock`.
 
 Test hook: CLUSTERWATCH_PUBLISH_CRASH_AT=<point>[:<table>] makes the process exit (os._exit) at
 `written` (after step 1), `renamed` (after 2), `swapping` (half-way through 3) or `before_manifest`.
@@ -41,7 +41,6 @@ import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 
@@ -205,8 +204,15 @@ def export_table(con, table: PublishedTable, out_dir: Path) -> dict:
     parquet = out_dir / f"{table.name}.parquet"
     csv_path = out_dir / f"{table.name}.csv"
     body = out_dir / f".{table.name}.csv.body"
+    # 128-bit integers (DuckDB's sum of BIGINT) would become DOUBLE in parquet: people counts stay integers.
+    types = con.execute(f"describe {table.relation}").fetchall()
+    select = ", ".join(
+        f"cast({_q(name)} as bigint) as {_q(name)}" if typ.upper() in ("HUGEINT", "UHUGEINT") else _q(name)
+        for name, typ, *_ in types
+    )
     con.execute(
-        f"copy (select * from {table.relation} order by all) to {_sql_str(parquet)} (format parquet, compression zstd)"
+        f"copy (select {select} from {table.relation} order by all) to {_sql_str(parquet)} "
+        "(format parquet, compression zstd)"
     )
     columns = [r[0] for r in con.execute(f"describe select * from read_parquet({_sql_str(parquet)})").fetchall()]
     con.execute(
@@ -411,7 +417,7 @@ def table_sources(con, table: PublishedTable, loads: list[dict]) -> list[dict]:
     from pipelines.quality.suites import relation_columns
 
     cols = relation_columns(con, table.relation)
-    col = next((c for c in ("source_dataset_ids", "source_datasets", "dataset_ids") if c in cols), None)
+    col = next((c for c in ("source_dataset_ids", "source_datasets", "dataset_ids", "dataset_id") if c in cols), None)
     if not col:
         return loads
     ids = set()
@@ -564,7 +570,7 @@ def _failed_dbt_tests(context, table: PublishedTable) -> tuple[list[dict], list[
     """Latest results of the dbt tests (dagster-dbt asset checks) on the mart; the names of error-severity failures."""
     from pipelines.quality.checks import SUITE_CHECK_NAME
 
-    graph = context.repository_def.asset_graph
+    graph = context.job_def.asset_layer.asset_graph
     tests, failed = [], []
     for key in sorted(graph.get_check_keys_for_assets({table.mart_key}), key=lambda k: k.name):
         if key.name == SUITE_CHECK_NAME:
@@ -662,12 +668,18 @@ def publish_asset(table: PublishedTable) -> dg.AssetsDefinition:
 PUBLISH_ASSETS = [publish_asset(t) for t in PUBLISHED_TABLES]
 
 
-def status_snapshot(root: Path | None = None) -> dict[str, Any]:
-    """The manifest after restoring consistency (used by `clusterwatch status`)."""
+def check_consistency(root: Path | None = None, manifest: dict | None = None) -> list[str]:
+    """Read-only: the published files that differ from the manifest (after an interrupted publication)."""
     root = Path(root or published_dir())
-    if not (root / MANIFEST).exists():
-        return empty_manifest()
-    with publication_lock(root):
-        manifest = read_manifest(root)
-        repair(root, manifest)
-        return read_manifest(root)
+    manifest = manifest or read_manifest(root)
+    problems = []
+    for name, meta in (manifest.get("files") or {}).items():
+        path = root / name
+        if not path.exists():
+            problems.append(f"{name} is missing")
+        elif sha256_file(path) != meta.get("sha256"):
+            problems.append(f"{name} differs from the manifest (sha256)")
+    for t, entry in (manifest.get("tables") or {}).items():
+        if entry.get("version") and not (root / VERSIONS / entry["version"] / t).is_dir():
+            problems.append(f"{t}: current version directory {VERSIONS}/{entry['version']}/{t}/ is missing")
+    return problems

@@ -60,6 +60,14 @@ def _run(defs: dg.Definitions, instance, selection, say, label: str, partition_k
 
 
 def run_refresh(instance, *, countries: list[str] | None = None, say=print, force: bool = False) -> dict:
+    from pipelines.lib.warehouse import writer_lock
+
+    # One refresh at a time per data dir: DuckDB allows a single writer process.
+    with writer_lock(say=say):
+        return _run_refresh(instance, countries=countries, say=say, force=force)
+
+
+def _run_refresh(instance, *, countries: list[str] | None, say, force: bool) -> dict:
     from pipelines.definitions import build_definitions
     from pipelines.sources import PARTITIONED_RAW_ASSETS
     from pipelines.sources.raw_asset import FORCE_TAG
@@ -91,14 +99,14 @@ def run_ingest(*, countries: list[str] | None = None, say=print, force: bool = F
     from pipelines.lib.config import SOURCE_KINDS
     from pipelines.lib.ingest import ingest_resource, resources_for_partition
     from pipelines.lib.pcodes import write_admin_lookup
-    from pipelines.lib.warehouse import ALL_PARTITIONS, connect, ensure_raw_schema, table_row_counts
+    from pipelines.lib.warehouse import ALL_PARTITIONS, connect, ensure_raw_schema, table_row_counts, writer_lock
     from pipelines.settings import ClusterwatchSettings
 
     settings = ClusterwatchSettings.from_env()
     cfg = settings.config()
-    fetcher = settings.fetcher()
     partitioned = {"presence", "needs"}
-    with connect() as con:
+    with writer_lock(say=say), connect() as con:
+        fetcher = settings.fetcher()  # under the lock: it may generate the sample snapshot
         ensure_raw_schema(con)
         for kind in SOURCE_KINDS:
             partitions = (countries or cfg.countries) if kind in partitioned else [ALL_PARTITIONS]

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -259,10 +257,9 @@ def test_partial_hxl_row_in_chad_3w(real_snapshot):
 @pytest.mark.real
 def test_jiaf_floats_keep_full_precision(real_snapshot):
     path = real_snapshot / JIAF
-    started = time.perf_counter()
+    # 2.4 MB workbook: ~0.3 s here plus ~1.5 s for openpyxl (read-only); no timing assertion.
     parsed = read_table(path, Layout(sheet="PiN", header_row=2))
     rows = openpyxl_rows(path, "PiN")
-    assert time.perf_counter() - started < 20
     assert parsed.columns[0] == "Admin 0" and parsed.columns[-1] == "Final PiN"
     assert parsed.hxl_row is None
     assert parsed.table.num_rows == sum(is_data(r) for r in rows[2:])
@@ -461,6 +458,20 @@ def test_short_and_long_rows(tmp_path):
     assert parsed.table.column("column_4").to_pylist() == [None, None, "9"]
 
 
+def test_trailing_unnamed_empty_columns_dropped(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,,\n1,2,,\n3,4,, \n", encoding="utf-8")
+    assert read_table(path, Layout()).columns == ["a", "b"]
+    path.write_text("a,,c,\n1,,3,\n", encoding="utf-8")
+    assert read_table(path, Layout()).columns == ["a", "column_2", "c"]  # inner ones stay: positions matter
+    xlsx = tmp_path / "t.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["a", "b", None, " "])
+    wb.active.append([1, 2, None, None])
+    wb.save(xlsx)
+    assert read_table(xlsx, Layout()).columns == ["a", "b"]
+
+
 def test_truncated_csv_inside_quotes(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text('a,b\n1,2\n3,"never closed\n4,5\n', encoding="utf-8")
@@ -581,7 +592,7 @@ def test_invalid_hxl_pattern(tmp_path):
 
 def test_parsed_table_columns_are_strings(tmp_path):
     path = tmp_path / "x.csv"
-    path.write_bytes(io.BytesIO(b"a,b\n1,2\n").getvalue())
+    path.write_bytes(b"a,b\n1,2\n")
     parsed = read_table(path, Layout())
     assert parsed.table.schema.names == ["a", "b", "_row_number"]
     assert [f.type for f in parsed.table.schema] == [pa.string(), pa.string(), pa.int64()]

@@ -7,6 +7,10 @@ previous rows in place.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +50,68 @@ create table if not exists raw._loads (
     primary key (source_key, partition)
 )
 """
+
+
+WRITER_LOCK = "warehouse.lock"
+_writer_guard = threading.RLock()
+_writer_depth = 0
+_writer_file = None
+
+
+@contextmanager
+def writer_lock(path: Path | None = None, *, say=None, poll_seconds: float = 0.5):
+    """Hold the warehouse for one process at a time: an fcntl lock on `<data dir>/warehouse.lock`.
+
+    DuckDB lets one process open a database file for writing (readers in other processes are refused
+    too), so two `clusterwatch refresh`/`ingest` commands started together would fail with a lock
+    error. They take this lock first: the second waits, saying so, and runs when the first is done.
+    Runs launched by the Dagster daemon are serialised by the `duckdb_warehouse` pool instead.
+    Re-entrant within a process, so code already holding it can call code that takes it again.
+    """
+    global _writer_depth, _writer_file
+    with _writer_guard:
+        if _writer_depth == 0:
+            lock_path = Path(path) if path else Path(warehouse_path()).with_name(WRITER_LOCK)
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            f = open(lock_path, "a+")
+            try:
+                try:
+                    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    f.seek(0)
+                    holder = f.read().strip() or "another process"
+                    if say:
+                        say(f"waiting for {holder} to finish with the warehouse ({lock_path}) ...")
+                    started = time.monotonic()
+                    while True:
+                        try:
+                            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                            break
+                        except BlockingIOError:
+                            time.sleep(poll_seconds)
+                    if say:
+                        say(f"got the warehouse after waiting {time.monotonic() - started:.1f}s")
+                f.seek(0)
+                f.truncate()
+                f.write(f"pid {os.getpid()} since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC")
+                f.flush()
+            except BaseException:
+                f.close()
+                raise
+            _writer_file = f
+        _writer_depth += 1
+        try:
+            yield
+        finally:
+            _writer_depth -= 1
+            if _writer_depth == 0:
+                f, _writer_file = _writer_file, None
+                try:
+                    f.seek(0)
+                    f.truncate()
+                    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+                finally:
+                    f.close()
 
 
 @contextmanager

@@ -58,6 +58,7 @@ class ExpectationResult:
     engine: str = "great_expectations"  # or "sql"
     expectation: str = ""  # the GX expectation type and its arguments, or "sql"
     error: str | None = None  # set when the expectation could not be evaluated (counts as a failure)
+    severity: str = "error"  # "error" blocks publication; "warning" is reported only
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -92,14 +93,21 @@ class SuiteResult:
 
     @property
     def failed(self) -> list[ExpectationResult]:
-        return [e for e in self.expectations if not e.success]
+        """Failed expectations that block publication."""
+        return [e for e in self.expectations if not e.success and e.severity != "warning"]
+
+    @property
+    def warnings(self) -> list[ExpectationResult]:
+        """Failed expectations of warning severity: reported, not blocking."""
+        return [e for e in self.expectations if not e.success and e.severity == "warning"]
 
     def summary(self) -> str:
-        n, bad = len(self.expectations), len(self.failed)
+        n, bad, warn = len(self.expectations), len(self.failed), len(self.warnings)
+        warned = f" ({warn} warning{'s' if warn > 1 else ''}: {', '.join(e.name for e in self.warnings)})" if warn else ""
         if not bad:
-            return f"all {n} expectations passed"
+            return f"all {n - warn} blocking expectations passed" + warned if warn else f"all {n} expectations passed"
         names = ", ".join(e.name for e in self.failed[:5]) + (" ..." if bad > 5 else "")
-        return f"{bad} of {n} expectations failed: {names}"
+        return f"{bad} of {n} expectations failed: {names}" + warned
 
     def to_json(self) -> dict:
         return {
@@ -135,15 +143,16 @@ class SuiteResult:
     def markdown_table(self) -> str:
         lines = ["| | expectation | observed | failing rows |", "|---|---|---|---|"]
         for e in self.expectations:
-            mark = "✅" if e.success else "❌"
+            mark = "✅" if e.success else ("⚠️" if e.severity == "warning" else "❌")
             failing = "" if e.failing_count is None else f"{e.failing_count:,}"
             lines.append(f"| {mark} | **{_md(e.name)}**<br>{_md(e.description)} | {_md(e.observed_text())} | {failing} |")
         return "\n".join(lines)
 
     def markdown_failing_rows(self, per_expectation: int = 5) -> str:
         parts = []
-        for e in self.failed:
-            parts.append(f"**{_md(e.name)}** ({_md(e.observed_text())})")
+        for e in [*self.failed, *self.warnings]:
+            label = " (warning, not blocking)" if e.severity == "warning" else ""
+            parts.append(f"**{_md(e.name)}**{label} ({_md(e.observed_text())})")
             rows = e.failing_rows_sample[:per_expectation]
             if rows:
                 cols = list(dict.fromkeys(c for r in rows for c in r))

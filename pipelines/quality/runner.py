@@ -29,6 +29,7 @@ class GxCheck:
     description: str
     build: Callable[[Any], Any]
     columns: tuple[str, ...] = ()  # shown beside the key columns in failing-row samples
+    severity: str = "error"  # "warning": reported, does not block publication
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class SqlCheck:
     name: str
     description: str
     sql: str
+    severity: str = "error"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class StaticCheck:
     description: str
     success: bool
     observed: Any = None
+    severity: str = "error"
 
 
 Check = GxCheck | SqlCheck | StaticCheck
@@ -179,6 +182,7 @@ def _run_gx(df, suite: Suite, checks: list[GxCheck]) -> list[ExpectationResult]:
             engine="great_expectations",
             expectation=_describe_gx(cfg),
             error=error,
+            severity=check.severity,
         )
     return [results[c.name] for c in checks]
 
@@ -190,7 +194,7 @@ def _run_sql(con, check: SqlCheck) -> ExpectationResult:
     except Exception as e:  # a broken reconciliation query must block, not pass
         return ExpectationResult(
             name=check.name, description=check.description, success=False, engine="sql", expectation="sql",
-            error=f"{type(e).__name__}: {str(e).splitlines()[0]}",
+            error=f"{type(e).__name__}: {str(e).splitlines()[0]}", severity=check.severity,
         )
     return ExpectationResult(
         name=check.name,
@@ -201,6 +205,7 @@ def _run_sql(con, check: SqlCheck) -> ExpectationResult:
         failing_rows_sample=[jsonable(r) for r in sample],
         engine="sql",
         expectation="sql: " + " ".join(check.sql.split()),
+        severity=check.severity,
     )
 
 
@@ -223,13 +228,13 @@ def run_suite(con, suite: Suite, *, run_id: str | None = None, version: str | No
             out.append(
                 ExpectationResult(
                     name=c.name, description=c.description, success=c.success, observed=c.observed,
-                    engine="python", expectation="static",
+                    engine="python", expectation="static", severity=c.severity,
                 )
             )
     return SuiteResult(
         table=suite.table,
         suite=suite.name,
-        success=all(e.success for e in out),
+        success=all(e.success or e.severity == "warning" for e in out),
         evaluated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         row_count=row_count,
         fingerprint=fp,

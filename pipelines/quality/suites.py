@@ -26,7 +26,7 @@ from pipelines.quality.tables import PublishedTable, published_table
 # Codes the Global Coordination Groups vocabulary lacks but the marts use (docs/ARCHITECTURE.md, Sectors).
 EXTRA_SECTOR_CODES = ("Cash", "Multi", "Intersectoral")
 # funding_by_cluster's own codes for FTS rows without a global cluster (see the mart's SQL).
-FTS_SPECIAL_CLUSTER_CODES = ("NOT_SPECIFIED", "SHARED", "COO")
+FTS_SPECIAL_CLUSTER_CODES = ("NOT_SPECIFIED", "SHARED")
 GAP_TYPES = ("no_presence", "thin_presence", "low_reach")
 FLOW_STATUSES = ("paid", "commitment", "pledge")
 ACTIVATION_EVIDENCE = ("register", "plan_years")
@@ -86,8 +86,8 @@ def accepted_sector_codes(con) -> tuple[list[str], str]:
     )
 
 
-def _gx(name, description, build, *columns) -> GxCheck:
-    return GxCheck(name=name, description=description, build=build, columns=tuple(columns))
+def _gx(name, description, build, *columns, severity: str = "error") -> GxCheck:
+    return GxCheck(name=name, description=description, build=build, columns=tuple(columns), severity=severity)
 
 
 def _sql_list(values) -> str:
@@ -211,28 +211,59 @@ def coverage_suite(con, ctx: SuiteContext) -> Suite:
 
 
 def coverage_reconciliation(con) -> list[Check]:
-    """PIN in coverage equals the needs source's PIN for the matched units (see int models of coverage)."""
-    # The intermediate model with the needs per unit and sector, as the coverage model matched them.
-    for relation, pin in (("intermediate.int_needs_by_unit_sector", "people_in_need"),
-                          ("intermediate.int_needs", "people_in_need")):
-        if relation_exists(con, relation) and pin in relation_columns(con, relation):
-            return [
-                SqlCheck(
-                    "people_in_need_reconciles_with_needs",
-                    f"people_in_need per unit and sector equals the needs source ({relation})",
-                    f"""
-                    select c.country_code, c.admin1_code, c.admin2_code, c.sector_code,
-                           c.people_in_need as coverage_pin, n.{pin} as source_pin
-                    from marts.coverage c
-                    join {relation} n
-                      on n.country_code = c.country_code and n.sector_code = c.sector_code
-                     and n.admin1_code is not distinct from c.admin1_code
-                     and n.admin2_code is not distinct from c.admin2_code
-                    where c.people_in_need is distinct from n.{pin}
-                    """,
-                )
-            ]
-    return []
+    """PIN in coverage equals the needs source's PIN for the matched units, and no need is left out.
+
+    The source is the one coverage chose per country (intermediate.int_coverage__sources) at the level it
+    chose: admin2 rows as they are; admin1 from the source's own admin1 total, else the sum of its admin2 rows.
+    """
+    needed = ("intermediate.int_coverage__sources", "intermediate.int_needs")
+    missing = [r for r in needed if not relation_exists(con, r)]
+    name, description = "people_in_need_reconciles_with_needs", (
+        "people_in_need of every unit and sector equals the needs source coverage uses (intermediate.int_needs)"
+    )
+    if missing:
+        return [StaticCheck(name, description, success=False, observed=f"missing from the warehouse: {', '.join(missing)}")]
+    return [
+        SqlCheck(
+            name,
+            description,
+            """
+            with choice as (
+                select country_code, need_source_key, admin_level
+                from intermediate.int_coverage__sources where need_source_key is not null
+            ), needs as (
+                select n.*, c.admin_level as coverage_level
+                from intermediate.int_needs n
+                join choice c on c.country_code = n.country_code and n.source_key = c.need_source_key
+            ), expected as (
+                select country_code, admin1_pcode as admin1_code, admin2_pcode as admin2_code, sector_code,
+                       people_in_need as source_pin
+                from needs where coverage_level = 2 and admin_level = 2
+                union all
+                select country_code, admin1_pcode, null, sector_code,
+                       coalesce(max(people_in_need) filter (where admin_level = 1),
+                                sum(people_in_need) filter (where admin_level = 2))
+                from needs where coverage_level = 1 and admin_level in (1, 2)
+                group by country_code, admin1_pcode, sector_code
+            ), cov as (
+                select country_code, admin1_code, admin2_code, sector_code, people_in_need
+                from marts.coverage where people_in_need is not null
+            )
+            select coalesce(c.country_code, e.country_code) as country_code,
+                   coalesce(c.admin1_code, e.admin1_code) as admin1_code,
+                   coalesce(c.admin2_code, e.admin2_code) as admin2_code,
+                   coalesce(c.sector_code, e.sector_code) as sector_code,
+                   c.people_in_need as coverage_people_in_need, e.source_pin as source_people_in_need
+            from cov c
+            full outer join expected e
+              on e.country_code = c.country_code and e.sector_code = c.sector_code
+             and e.admin1_code is not distinct from c.admin1_code
+             and e.admin2_code is not distinct from c.admin2_code
+            where c.people_in_need is distinct from e.source_pin
+            order by 1, 2, 3, 4
+            """,
+        )
+    ]
 
 
 def gaps_suite(con, ctx: SuiteContext) -> Suite:
@@ -240,9 +271,14 @@ def gaps_suite(con, ctx: SuiteContext) -> Suite:
     sectors, sector_source = accepted_sector_codes(con)
     share = ctx.cfg.gaps.low_reach_share
     suite = Suite(t.name, t.relation, t.key_columns)
+    factor = ctx.cfg.gaps.thin_presence_factor
     suite.derived_columns = {
         "_check_no_presence_partners": "case when t.gap_type = 'no_presence' then t.partner_count end",
-        "_check_low_reach_share": f"case when t.gap_type = 'low_reach' then t.people_reached / nullif(t.people_in_need, 0) end",
+        "_check_low_reach_share": "case when t.gap_type = 'low_reach' then t.reached_share end",
+        "_check_thin_presence_excess": (
+            f"case when t.gap_type = 'thin_presence' then t.pin_per_partner - {factor} * t.median_pin_per_partner end"
+            if "median_pin_per_partner" in relation_columns(con, t.relation) else "null"
+        ),
     }
     suite.checks = [
         *schema_checks(t, may_be_empty=True),
@@ -261,6 +297,14 @@ def gaps_suite(con, ctx: SuiteContext) -> Suite:
             "partner_count"),
         _gx("low_reach_below_threshold", f"a low_reach gap reaches under {share:.0%} of the people in need",
             lambda e: e.ExpectColumnValuesToBeBetween(column="_check_low_reach_share", max_value=share, strict_max=True),
+            "people_in_need", "people_reached", "reached_share"),
+        _gx("thin_presence_above_threshold",
+            f"a thin_presence gap has more than {factor:g} × the country-sector median people in need per partner",
+            lambda e: e.ExpectColumnValuesToBeBetween(column="_check_thin_presence_excess", min_value=0, strict_min=True),
+            "people_in_need", "partner_count", "pin_per_partner"),
+        _gx("people_in_need_above_minimum",
+            f"gaps are only reported where at least {ctx.cfg.gaps.min_people_in_need:,} people are in need",
+            lambda e: e.ExpectColumnValuesToBeBetween(column="people_in_need", min_value=ctx.cfg.gaps.min_people_in_need),
             "people_in_need"),
         row_count_check(ctx),
     ]
@@ -276,6 +320,9 @@ def funding_by_cluster_suite(con, ctx: SuiteContext) -> Suite:
     suite.derived_columns = {
         "_check_percent_funded_delta": "abs(t.percent_funded - t.funding_usd / nullif(t.requirements_usd, 0) * 100)",
         "_check_unmet_delta": "abs(t.unmet_usd - greatest(t.requirements_usd - coalesce(t.funding_usd, 0), 0))",
+        # FTS clusters without a sector code keep their FTS id as FTS-<id> (see int_fts_requirements_globalcluster)
+        "_check_cluster_code": "case when regexp_full_match(t.cluster_code, 'FTS-[0-9]+') then 'FTS-<id>' else t.cluster_code end",
+        "_check_funding_with_requirement": "case when t.requirements_usd is not null then t.funding_usd end",
     }
     suite.checks = [
         *schema_checks(t),
@@ -283,11 +330,20 @@ def funding_by_cluster_suite(con, ctx: SuiteContext) -> Suite:
         countries_check(ctx.cfg),
         _gx("year_plausible", f"year is between 1990 and {last_year}",
             lambda e: e.ExpectColumnValuesToBeBetween(column="year", min_value=1990, max_value=last_year), "year"),
-        in_set("cluster_code", clusters,
-               f"a sector code of {sector_source}, or {', '.join(FTS_SPECIAL_CLUSTER_CODES)}"),
+        _gx("cluster_code_accepted",
+            f"cluster_code is a sector code of {sector_source}, {', '.join(FTS_SPECIAL_CLUSTER_CODES)}, or FTS-<id>",
+            lambda e: e.ExpectColumnValuesToBeInSet(column="_check_cluster_code", value_set=[*clusters, "FTS-<id>"]),
+            "cluster_code"),
         _gx("cluster_name_not_null", "every row names its FTS cluster",
             lambda e: e.ExpectColumnValuesToNotBeNull(column="cluster_name"), "cluster_name"),
-        *not_negative("requirements_usd", "funding_usd", "unmet_usd", "percent_funded"),
+        *not_negative("requirements_usd", "unmet_usd", "percent_funded"),
+        _gx("funding_usd_not_negative_with_requirement", "funding_usd is never negative where there is a requirement",
+            lambda e: e.ExpectColumnValuesToBeBetween(column="_check_funding_with_requirement", min_value=0),
+            "requirements_usd", "funding_usd"),
+        _gx("funding_usd_not_negative", "funding_usd is not negative (FTS reports refunds and corrections as "
+            "negative funding without a requirement: reported, not blocking)",
+            lambda e: e.ExpectColumnValuesToBeBetween(column="funding_usd", min_value=0), "requirements_usd",
+            "funding_usd", severity="warning"),
         at_most("_check_percent_funded_delta", PERCENT_TOLERANCE, "percent_funded_consistent",
                 f"percent_funded = funding_usd / requirements_usd * 100 (within {PERCENT_TOLERANCE} points)",
                 "requirements_usd", "funding_usd", "percent_funded"),
@@ -343,9 +399,42 @@ def funding_flows_suite(con, ctx: SuiteContext) -> Suite:
         _gx("amount_usd_not_null", "every flow has an amount in USD",
             lambda e: e.ExpectColumnValuesToNotBeNull(column="amount_usd"), "amount_usd"),
         *not_negative("amount_usd"),
+        *flows_reconciliation(con, ctx),
         row_count_check(ctx),
     ]
     return suite
+
+
+def flows_reconciliation(con, ctx: SuiteContext) -> list[Check]:
+    """Every FTS flow to a configured country is in the mart exactly once, and nothing else is."""
+    source = "staging.stg_fts__flows"
+    name, description = "flows_reconcile_with_fts", (
+        f"every FTS flow id with a destination in the configured countries ({source}) is one row, and no other flow is"
+    )
+    if not relation_exists(con, source):
+        return [StaticCheck(name, description, success=False, observed=f"{source} is missing from the warehouse")]
+    countries = _sql_list(ctx.cfg.countries)
+    return [
+        SqlCheck(
+            name,
+            description,
+            f"""
+            with fts as (
+                select distinct flow_id from {source}
+                where flow_id is not null
+                  and list_has_any(list_transform(string_split(coalesce(dest_locations, ''), ','), lambda x: trim(x)),
+                                   [{countries}])
+            ), mart as (
+                select flow_id, count(*) as rows_in_mart from marts.funding_flows group by flow_id
+            )
+            select coalesce(f.flow_id, m.flow_id) as flow_id, f.flow_id is not null as in_fts,
+                   coalesce(m.rows_in_mart, 0) as rows_in_mart
+            from fts f full outer join mart m on m.flow_id = f.flow_id
+            where f.flow_id is null or m.flow_id is null or m.rows_in_mart <> 1
+            order by 1
+            """,
+        )
+    ]
 
 
 def cluster_activations_suite(con, ctx: SuiteContext) -> Suite:
@@ -355,8 +444,10 @@ def cluster_activations_suite(con, ctx: SuiteContext) -> Suite:
     suite = Suite(t.name, t.relation, t.key_columns)
     suite.derived_columns = {
         "_check_period_days": "datediff('day', t.activated_on, t.deactivated_on)",
-        "_check_duration_delta": f"abs(t.duration_days - datediff('day', t.activated_on, "
+        "_check_duration_delta": f"abs(t.duration_days - 1 - datediff('day', t.activated_on, "
         f"least(coalesce(t.deactivated_on, date '{as_of}'), date '{as_of}')))",
+        "_check_is_active_delta": f"case when (t.deactivated_on is null or t.deactivated_on > date '{as_of}') "
+        "= t.is_active then 0 else 1 end",
     }
     suite.checks = [
         *schema_checks(t),
@@ -366,12 +457,16 @@ def cluster_activations_suite(con, ctx: SuiteContext) -> Suite:
         in_set("evidence", ACTIVATION_EVIDENCE, "one of " + ", ".join(ACTIVATION_EVIDENCE)),
         _gx("is_active_not_null", "is_active is true or false",
             lambda e: e.ExpectColumnValuesToNotBeNull(column="is_active"), "is_active"),
+        at_most("_check_is_active_delta", 0, "is_active_consistent",
+                f"is_active is true exactly when the period is open on the as-of date {as_of}",
+                "deactivated_on", "is_active"),
         _gx("period_ordered", "deactivated_on is not before activated_on",
             lambda e: e.ExpectColumnValuesToBeBetween(column="_check_period_days", min_value=0),
             "activated_on", "deactivated_on"),
         *not_negative("duration_days"),
         at_most("_check_duration_delta", 1, "duration_days_consistent",
-                f"duration_days = days from activated_on to deactivated_on, or to the as-of date {as_of} while open",
+                f"duration_days = days from activated_on to deactivated_on, or to the as-of date {as_of} while open, "
+                "counting both ends",
                 "activated_on", "deactivated_on", "duration_days"),
         row_count_check(ctx),
     ]

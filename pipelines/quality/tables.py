@@ -58,7 +58,8 @@ PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
     PublishedTable(
         "funding_by_cluster",
         grain="country × year × plan × global cluster",
-        key_columns=("country_code", "year", "plan_code", "cluster_code"),
+        # FSC gathers two FTS global clusters (Food Security, Agriculture): the FTS cluster id is part of the key.
+        key_columns=("country_code", "year", "plan_code", "plan_id", "cluster_code", "fts_cluster_id"),
         contract_columns=(
             "country_code", "year", "plan_code", "plan_name", "cluster_code", "cluster_name",
             "requirements_usd", "funding_usd", "percent_funded", "unmet_usd",

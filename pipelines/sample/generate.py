@@ -14,7 +14,6 @@ never changes the others.
 from __future__ import annotations
 
 import argparse
-import bisect
 import csv
 import datetime as dt
 import functools
@@ -28,10 +27,10 @@ import sys
 import time
 import uuid
 import zipfile
-from xml.sax.saxutils import escape as xml_escape
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 DEFAULT_SEED = 20251121
 # The xlsx 3W is sorted in memory: beyond this many org x sector x district engagements (~100,000
@@ -149,9 +148,12 @@ INTERNATIONAL_ORGS = [
     Org("UN", "WFP", "World Food Programme", "Programme Alimentaire Mondial", "PAM"),
     Org("UN", "UNICEF", "United Nations Children's Fund", "Fonds des Nations Unies pour l'Enfance"),
     Org("UN", "WHO", "World Health Organization", "Organisation Mondiale de la Santé", "OMS"),
-    Org("UN", "IOM", "International Organization for Migration", "Organisation Internationale pour les Migrations", "OIM"),
-    Org("UN", "UNHCR", "United Nations High Commissioner for Refugees", "Haut-Commissariat des Nations Unies pour les Réfugiés", "HCR"),
-    Org("UN", "FAO", "Food and Agriculture Organization of the United Nations", "Organisation des Nations Unies pour l'Alimentation et l'Agriculture"),
+    Org("UN", "IOM", "International Organization for Migration",
+        "Organisation Internationale pour les Migrations", "OIM"),
+    Org("UN", "UNHCR", "United Nations High Commissioner for Refugees",
+        "Haut-Commissariat des Nations Unies pour les Réfugiés", "HCR"),
+    Org("UN", "FAO", "Food and Agriculture Organization of the United Nations",
+        "Organisation des Nations Unies pour l'Alimentation et l'Agriculture"),
     Org("UN", "UNFPA", "United Nations Population Fund", "Fonds des Nations Unies pour la Population"),
     Org("INGO", "NRC", "Norwegian Refugee Council", "Conseil Norvégien pour les Réfugiés"),
     Org("INGO", "SCI", "Save the Children International", "Save the Children International"),
@@ -159,7 +161,8 @@ INTERNATIONAL_ORGS = [
     Org("INGO", "IRC", "International Rescue Committee", "Comité International de Secours"),
     Org("INGO", "CARE", "CARE International", "CARE International"),
     Org("INGO", "DRC", "Danish Refugee Council", "Conseil Danois pour les Réfugiés"),
-    Org("INGO", "ACTED", "Agency for Technical Cooperation and Development", "Agence d'Aide à la Coopération Technique et au Développement"),
+    Org("INGO", "ACTED", "Agency for Technical Cooperation and Development",
+        "Agence d'Aide à la Coopération Technique et au Développement"),
     Org("RC", "ICRC", "International Committee of the Red Cross", "Comité International de la Croix-Rouge", "CICR"),
 ]
 
@@ -244,40 +247,48 @@ FTS_GLOBAL_CLUSTERS = {
 
 # The IASC global coordination groups (public standard vocabulary, 15 rows):
 # HRinfo id, English, French, code, group type.
+AOR = "Area of Responsibility (Sub-cluster)"
 COORDINATION_GROUPS = [
     (4, "Emergency Shelter and NFI", "Abris d'urgence et NFI", "SHL", "Cluster"),
     (1, "Camp Coordination / Management", "Coordination et gestion des camps", "CCM", "Cluster"),
-    (5406, "Mine Action", "Action contre les mines", "PRO-MIN", "Area of Responsibility (Sub-cluster)"),
+    (5406, "Mine Action", "Action contre les mines", "PRO-MIN", AOR),
     (6, "Food Security", "Sécurité alimentaire", "FSC", "Cluster"),
     (11, "Water Sanitation Hygiene", "Eau, assainissement et hygiène", "WSH", "Cluster"),
     (8, "Logistics", "Logistique", "LOG", "Cluster"),
-    (5403, "Child Protection", "Protection de l'enfance", "PRO-CPN", "Area of Responsibility (Sub-cluster)"),
+    (5403, "Child Protection", "Protection de l'enfance", "PRO-CPN", AOR),
     (10, "Protection", "Protection", "PRO", "Cluster"),
     (3, "Education", "Education", "EDU", "Cluster"),
     (9, "Nutrition", "Nutrition", "NUT", "Cluster"),
     (7, "Health", "Santé", "HEA", "Cluster"),
     (2, "Early Recovery", "Relèvement rapide", "ERY", "Cluster"),
     (5, "Emergency Telecommunications", "Télécommunications d'urgence", "TEL", "Cluster"),
-    (5404, "Gender Based Violence", "Violences basées sur le genre", "PRO-GBV", "Area of Responsibility (Sub-cluster)"),
-    (5405, "Housing, Land and Property", "Logement, terre, et biens", "PRO-HLP", "Area of Responsibility (Sub-cluster)"),
+    (5404, "Gender Based Violence", "Violences basées sur le genre", "PRO-GBV", AOR),
+    (5405, "Housing, Land and Property", "Logement, terre, et biens", "PRO-HLP", AOR),
 ]
 
 # The 14 HDX organisation types: id, term, ReliefWeb id and term, match type. Scope texts are ours.
+NGO, EXACT, BROADER = "Non-governmental Organization", "Exact Match", "Broader"
 ORG_TYPES = [
-    (431, "Academic / Research", "Universities, research institutes and think tanks.", 270, "Academic and Research Institution", "Exact Match"),
+    (431, "Academic / Research", "Universities, research institutes and think tanks.",
+     270, "Academic and Research Institution", EXACT),
     (433, "Donor", "Organisations that give money, goods or other in-kind contributions.", None, "", ""),
-    (434, "Embassy", "Embassies, a distinct kind of government organisation.", 271, "Government", "Broader"),
-    (435, "Government", "National and local government bodies. Embassies are a separate type.", 271, "Government", "Broader"),
-    (437, "International NGO", "Non-governmental organisations working in several countries. UN and Red Cross are separate.", 274, "Non-governmental Organization", "Broader"),
-    (438, "International Organization", "Intergovernmental organisations, funds and programmes other than the UN and Red Cross.", 272, "International Organization", "Broader"),
-    (439, "Media", "Print, broadcast and online media.", 273, "Media", "Exact Match"),
+    (434, "Embassy", "Embassies, a distinct kind of government organisation.", 271, "Government", BROADER),
+    (435, "Government", "National and local government bodies. Embassies are a separate type.",
+     271, "Government", BROADER),
+    (437, "International NGO", "Non-governmental organisations working in several countries. UN and Red Cross "
+     "are separate.", 274, NGO, BROADER),
+    (438, "International Organization", "Intergovernmental organisations, funds and programmes other than the UN "
+     "and Red Cross.", 272, "International Organization", BROADER),
+    (439, "Media", "Print, broadcast and online media.", 273, "Media", EXACT),
     (440, "Military", "National and international military organisations.", None, "", ""),
-    (441, "National NGO", "Non-governmental organisations working in one country. National Red Cross societies are separate.", 274, "Non-governmental Organization", "Broader"),
-    (443, "Other", "Organisations that fit no other type.", 275, "Other", "Broader"),
+    (441, "National NGO", "Non-governmental organisations working in one country. National Red Cross societies "
+     "are separate.", 274, NGO, BROADER),
+    (443, "Other", "Organisations that fit no other type.", 275, "Other", BROADER),
     (444, "Private sector", "Companies, corporate foundations and consultancies.", None, "", ""),
-    (445, "Red Cross / Red Crescent", "ICRC, IFRC and national Red Cross and Red Crescent societies.", 276, "Red Cross/Red Crescent Movement", "Exact Match"),
+    (445, "Red Cross / Red Crescent", "ICRC, IFRC and national Red Cross and Red Crescent societies.",
+     276, "Red Cross/Red Crescent Movement", EXACT),
     (446, "Religious", "Faith-based organisations.", None, "", ""),
-    (447, "United Nations", "UN agencies, funds and programmes.", 272, "International Organization", "Broader"),
+    (447, "United Nations", "UN agencies, funds and programmes.", 272, "International Organization", BROADER),
 ]
 
 # ---------------------------------------------------------------- file writing helpers
@@ -337,6 +348,8 @@ def _save_xlsx(wb, path: Path, *, created: dt.datetime, patch=None,
     from openpyxl.writer.excel import ExcelWriter
 
     wb.properties.created = wb.properties.modified = created
+    wb.properties.creator = wb.properties.lastModifiedBy = "clusterwatch sample generator"
+    wb.properties.description = FICTIONAL
     raw = io.BytesIO()
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).write_data()
@@ -649,7 +662,7 @@ XCA_ACTIVITIES = {  # cluster as written -> activities (text as free-typed by pa
     "ESNFI": ["Emergency shelter kits distributed", "Core relief items distributed"],
     "Early recovery": ["Debris removal and cash for work"],
     "Logistics": ["Common warehousing and transport services"],
-    # Not a cluster in the global list: the pipeline must report them as unknown sectors.
+    # Not global clusters: HDX HAPI reports both as 'Unknown sector'; 'Other' cannot be mapped at all.
     "Cash multi-sectoriel": ["Transferts monétaires à usages multiples"],
     "Other": ["Coordination meetings"],
 }
@@ -700,29 +713,29 @@ def _xca_lines(world: dict[str, Country], scale: float, seed: int) -> Iterator[s
     names = {"NRC": "Norwegian Refugee Council", "SCI": "Save the Children"}  # other spellings than XAR's
     partners = [_fragment([o.acronym, names.get(o.acronym, o.name), labels[o.kind]]) for o in orgs]
     places, place_weights = _xca_places(c, rng)
-    activities, activity_weights = [], []
-    for cluster, texts in XCA_ACTIVITIES.items():
-        for text in texts:
-            activities.append(_fragment([cluster, text]))
-            activity_weights.append(XCA_CLUSTER_WEIGHTS[cluster] / len(texts))
+    activities = [(cluster, text, XCA_CLUSTER_WEIGHTS[cluster] / len(texts))
+                  for cluster, texts in XCA_ACTIVITIES.items() for text in texts]
+    # Independent columns are drawn jointly from their (pre-rendered) product: fewer draws per row.
+    heads = [(_fragment([m, st, *d]), mw * sw * dw)
+             for (m, mw), (st, sw), (d, dw) in itertools.product(
+                 [("May", 34), ("June", 35), ("July", 31)], XCA_STATUS, zip(XCA_DONORS, [70, 12, 10, 8]))]
+    sites = [((_fragment([*p[:4], cluster, text]), _fragment(p[4:])), pw * aw)
+             for (p, pw), (cluster, text, aw) in itertools.product(zip(places, place_weights), activities)]
     draws = [
-        _weighted(rng, ["May", "June", "July"], [34, 35, 31]),
-        _weighted(rng, [s for s, _ in XCA_STATUS], [w for _, w in XCA_STATUS]),
-        _weighted(rng, [_fragment(d) for d in XCA_DONORS], [70, 12, 10, 8]),
+        _weighted(rng, *zip(*heads)),
         _weighted(rng, partners, weights),
-        _weighted(rng, [_fragment(p[:4]) for p in places], place_weights),  # same index as the coordinates
-        _weighted(rng, activities, activity_weights),
+        _weighted(rng, *zip(*sites)),
         _weighted(rng, [_fragment([v]) for v in _people_pool(rng, 50, 60_000, 0.03)]),
         _weighted(rng, [_fragment([v]) for v in _people_pool(rng, 0, 45_000, 0.12)]),
     ]
-    coordinates = {_fragment(p[:4]): _fragment(p[4:]) for p in places}
+    coded_status = _fragment(["May", "2 - Suspended", "", "", "", ""])
     n = round(1500 * scale)
     for start in range(0, n, CHUNK_ROWS):
         k = min(CHUNK_ROWS, n - start)
-        for i, (month, status, *rest) in enumerate(zip(*(d(k) for d in draws))):
+        for i, (head, partner, (site, coordinates), targeted, reached) in enumerate(zip(*(d(k) for d in draws))):
             if start == 0 and i == 10:
-                status = "2 - Suspended"  # the stray coded status, guaranteed at least once
-            line = ",".join((month, status, *rest, coordinates[rest[2]])) + "\n"
+                head = coded_status  # the stray coded status, guaranteed at least once
+            line = ",".join((head, partner, site, targeted, reached, coordinates)) + "\n"
             yield line
             if (start + i) % 701 == 350:
                 yield line  # exact duplicate rows happen in activity-level 4Ws
@@ -759,6 +772,10 @@ HNO_CATEGORIES = ["Internally displaced people", "Non-displaced people", "Return
 JIAF_CLUSTERS = ["CCCM", "Education", "Nutrition", "Food Security", "Health", "Protection", "Shelter", "NFI",
                  "WASH", "Early Recovery", "General Protection", "Child Protection", "GBV", "Mine Action", "HLP",
                  "Refugee"]
+JIAF_HEADER = ["Admin 0", "ISO3", "Admin 1", "Admin 1 P-Code", "Admin 2", "Admin 2 P-Code", "Admin 3",
+               "Admin 3 P-Code", "Population", "Population Group", *JIAF_CLUSTERS, "Final PiN"]
+
+
 JIAF_TO_HPC = {"CCCM": ("CCM", "Camp Coordination And Camp Management"), "Education": ("EDU", "Education"),
                "Nutrition": ("NUT", "Nutrition"), "Food Security": ("FSC", "Food Security"),
                "Health": ("HEA", "Health"), "Protection": ("PRO", "Protection (overall)"),
@@ -875,10 +892,6 @@ def _hno_xca(jiaf_rows: list[list]) -> Iterator[list]:
     for name, (code, desc) in sorted(JIAF_TO_HPC.items(), key=lambda kv: kv[1]):
         if (pin := total(name)) is not None:
             yield ["XCA", "", "", "", "", desc, code, "", "", pin, round(pin * 0.55), "", "", ""]
-
-
-JIAF_HEADER = ["Admin 0", "ISO3", "Admin 1", "Admin 1 P-Code", "Admin 2", "Admin 2 P-Code", "Admin 3",
-               "Admin 3 P-Code", "Population", "Population Group", *JIAF_CLUSTERS, "Final PiN"]
 
 
 def _jiaf_rows(world, rng) -> list[list]:
@@ -998,7 +1011,7 @@ def build_plans(world: dict[str, Country]) -> list[Plan]:
             plans.append(Plan(iso3, year, 90000 + 1000 * k + yy, 7000 + 100 * k + yy, f"H{iso3}{yy:02d}", name,
                               type_id, PLAN_TYPES[type_id], categories))
     # A flash appeal with no cluster breakdown: in the plan list and plan-level FTS, not the cluster file.
-    plans.append(Plan("XAR", 2017, 90117 + 500, 7017 + 50, "FXAR17", "Arland (fictional) Flash Appeal 2017", 5,
+    plans.append(Plan("XAR", 2017, 90617, 7067, "FXAR17", "Arland (fictional) Flash Appeal 2017", 5,
                       PLAN_TYPES[5], "cluster | en | Flash appeal"))
     return sorted(plans, key=lambda p: (p.iso3, -p.year, p.code))
 
@@ -1108,9 +1121,10 @@ def _flow_lines(world: dict[str, Country], plans: list[Plan], scale: float, seed
     clusters = {iso3: [FTS_GLOBAL_CLUSTERS[c] for c in _plan_clusters(p)] for iso3, p in current.items()}
     pairs = {iso3: [",".join(sorted(pair)) for pair in itertools.combinations(names, 2)]
              for iso3, names in clusters.items()}
-    recipients = {iso3: [(o.acronym, o.name, DEST_TYPES[o.kind]) for o in INTERNATIONAL_ORGS[:10] + NATIONAL_ORGS[iso3][:3]]
-                  for iso3 in world}
-    pooled = {iso3: f"{c.name.replace(' (fictional)', '')} Humanitarian Fund (fictional)" for iso3, c in world.items()}
+    recipients = {iso3: [(o.acronym, o.name, DEST_TYPES[o.kind])
+                         for o in INTERNATIONAL_ORGS[:10] + NATIONAL_ORGS[iso3][:3]] for iso3 in world}
+    pooled = {iso3: f"{c.name.replace(' (fictional)', '')} Humanitarian Fund (fictional)"
+              for iso3, c in world.items()}
     emergency = {iso3: f"{c.name} - Complex Emergency (from 2015)" for iso3, c in world.items()}
     days = [(dt.date(2025, 1, 1) + dt.timedelta(days=d)) for d in range(366)]
     isos = list(world)
@@ -1132,7 +1146,8 @@ def _flow_lines(world: dict[str, Country], plans: list[Plan], scale: float, seed
         roll = u()
         status = "paid" if roll < 0.62 else "commitment" if roll < 0.98 else "pledge"
         roll = u()
-        flow_type = "Standard" if roll < 0.85 else "Parked" if roll < 0.94 else "Pass through" if roll < 0.97 else "Carryover"
+        flow_type = ("Standard" if roll < 0.85 else "Parked" if roll < 0.94 else
+                     "Pass through" if roll < 0.97 else "Carryover")
         flow_id = 300000 + i
         fields = [day, "" if u() < 0.7 else "2025",
                f"Contribution to {acronym} humanitarian response in {world[iso3].name}",
@@ -1223,52 +1238,60 @@ class Dataset:
     resources: list[tuple[str, str, str]]  # (path under the snapshot, resource name, description)
 
 
+ALL3 = ["XAR", "XBO", "XCA"]
+PRESENCE_TAGS = ["hxl", "operational presence", "who is doing what and where-3w-4w-5w"]
+FTS_ORG = ("ocha-fts", "OCHA Financial Tracking Service")
+FISS_ORG = ("ocha-fiss", "OCHA Field Information Services Section")
+DS_ORG = ("ocha-ds", "OCHA Digital Services")
 DATASETS = [
-    Dataset("arland-operational-presence", "Arland (fictional): Operational Presence", ("ocha-arland", "OCHA Arland (fictional)"),
-            ["XAR"], ["hxl", "operational presence", "who is doing what and where-3w-4w-5w"],
+    Dataset("arland-operational-presence", "Arland (fictional): Operational Presence",
+            ("ocha-arland", "OCHA Arland (fictional)"), ["XAR"], PRESENCE_TAGS,
             ("2025-01-01", "2025-04-30"), "2025-05-18T11:02:20.482910",
-            [(XAR_3W, "3W Operational Presence Dataset_January - April 2025.xlsx", "The time period covers January - April 2025")]),
-    Dataset("borenia-operational-presence", "Borenia (fictional): Présence opérationnelle", ("ocha-borenia", "OCHA Borenia (fictional)"),
-            ["XBO"], ["hxl", "operational presence", "who is doing what and where-3w-4w-5w"],
+            [(XAR_3W, "3W Operational Presence Dataset_January - April 2025.xlsx",
+              "The time period covers January - April 2025")]),
+    Dataset("borenia-operational-presence", "Borenia (fictional): Présence opérationnelle",
+            ("ocha-borenia", "OCHA Borenia (fictional)"), ["XBO"], PRESENCE_TAGS,
             ("2025-04-01", "2025-04-30"), "2025-05-14T06:10:43.552115",
             [(XBO_3W, "3W_XBO_Avr2025", "Présence opérationnelle, avril 2025")]),
-    Dataset("caldera-operational-presence", "Caldera (fictional): Who is doing What Where (4W)", ("ocha-caldera", "OCHA Caldera (fictional)"),
-            ["XCA"], ["operational presence", "who is doing what and where-3w-4w-5w"],
+    Dataset("caldera-operational-presence", "Caldera (fictional): Who is doing What Where (4W)",
+            ("ocha-caldera", "OCHA Caldera (fictional)"), ["XCA"], PRESENCE_TAGS[1:],
             ("2025-05-01", "2025-07-31"), "2025-08-20T09:14:05.118273",
-            [(XCA_4W, "caldera_who_is_doing_what_where_4w_may_to_july_2025.csv", "Activity-level 4W, May to July 2025")]),
-    Dataset("global-hpc-hno", "Global Humanitarian Programme Cycle, Humanitarian Needs (sample)", ("ocha-hpc-tools", "OCHA HPC Tools"),
-            ["XAR", "XBO", "XCA"], ["humanitarian needs overview-hno", "people in need-pin"],
+            [(XCA_4W, Path(XCA_4W).name, "Activity-level 4W, May to July 2025")]),
+    Dataset("global-hpc-hno", "Global Humanitarian Programme Cycle, Humanitarian Needs (sample)",
+            ("ocha-hpc-tools", "OCHA HPC Tools"), ALL3, ["humanitarian needs overview-hno", "people in need-pin"],
             ("2025-01-01", "2025-12-31"), "2025-06-30T04:12:51.733104",
             [(HNO_FILE, "hpc_hno_2025.csv", "People in need, targeted, affected and reached by cluster, 2025")]),
-    Dataset("global-jiaf-data", "Global JIAF PiN and Severity (sample)", ("ocha-jiaf", "Joint Intersectoral Analysis Framework"),
-            ["XCA"], ["people in need-pin", "severity"],
+    Dataset("global-jiaf-data", "Global JIAF PiN and Severity (sample)",
+            ("ocha-jiaf", "Joint Intersectoral Analysis Framework"), ["XCA"], ["people in need-pin", "severity"],
             ("2025-01-01", "2025-12-31"), "2025-05-06T17:25:37.000000",
             [(JIAF_FILE, "jiaf_pin_2025.xlsx", "JIAF 2025 PiN by admin unit (wide)")]),
-    Dataset("global-requirements-and-funding-data", "Global - Requirements and Funding Data (sample)", ("ocha-fts", "OCHA Financial Tracking Service"),
-            ["XAR", "XBO", "XCA"], ["funding"],
-            ("2015-01-01", "2026-12-31"), "2025-11-20T02:27:47.246448",
-            [("fts/fts_requirements_funding_global.csv", "fts_requirements_funding_global.csv", "Requirements and funding by plan"),
-             ("fts/fts_requirements_funding_globalcluster_global.csv", "fts_requirements_funding_globalcluster_global.csv",
+    Dataset("global-requirements-and-funding-data", "Global - Requirements and Funding Data (sample)",
+            FTS_ORG, ALL3, ["funding"], ("2015-01-01", "2026-12-31"), "2025-11-20T02:27:47.246448",
+            [("fts/fts_requirements_funding_global.csv", "fts_requirements_funding_global.csv",
+              "Requirements and funding by plan"),
+             ("fts/fts_requirements_funding_globalcluster_global.csv",
+              "fts_requirements_funding_globalcluster_global.csv",
               "Requirements and funding by plan and global cluster"),
              (FLOWS_FILE, "fts_incoming_funding_global.csv", "Incoming funding flows")]),
-    Dataset("global-pcodes", "Global P-Codes (sample)", ("ocha-fiss", "OCHA Field Information Services Section"),
-            ["XAR", "XBO", "XCA"], ["administrative boundaries-divisions", "gazetteer"],
+    Dataset("global-pcodes", "Global P-Codes (sample)", FISS_ORG, ALL3,
+            ["administrative boundaries-divisions", "gazetteer"],
             ("2012-09-04", "2025-06-30"), "2025-07-01T08:00:12.004512",
             [("cod-ab/global_pcodes_adm_1_2.csv", "global_pcodes_adm_1_2.csv", "Admin 1 and 2 p-codes"),
              ("cod-ab/global_pcode_lengths.csv", "global_pcode_lengths.csv", "P-code segment lengths per country")]),
-    Dataset("cod-ps-global", "Global Subnational Population Statistics (sample)", ("ocha-fiss", "OCHA Field Information Services Section"),
-            ["XAR", "XBO", "XCA"], ["baseline population", "sex and age disaggregated data-sadd"],
+    Dataset("cod-ps-global", "Global Subnational Population Statistics (sample)", FISS_ORG, ALL3,
+            ["baseline population", "sex and age disaggregated data-sadd"],
             ("2024-01-01", "2024-12-31"), "2025-11-19T10:21:33.871540",
             [("cod-ps/cod_population_admin2.csv", "cod_population_admin2.csv", "Population by admin 2, sex and age")]),
-    Dataset("global-coordination-groups-beta", "Global Coordination Groups - Cluster & Area of Interest Official Names and Codes (Beta)",
-            ("ocha-ds", "OCHA Digital Services"), ["world"], ["cluster system", "hxl", "operational presence"],
+    Dataset("global-coordination-groups-beta",
+            "Global Coordination Groups - Cluster & Area of Interest Official Names and Codes (Beta)",
+            DS_ORG, ["world"], ["cluster system", "hxl", "operational presence"],
             ("2017-04-12", "2017-04-12"), "2025-08-26T10:43:53.995853",
-            [("vocab/sector_global_coordination_groups.csv", "Global Coordination Groups (Beta) CSV", "With HXL tags")]),
-    Dataset("organization-types-beta", "Organization Types (Beta)", ("ocha-ds", "OCHA Digital Services"), ["world"], ["hxl"],
+            [("vocab/sector_global_coordination_groups.csv", "Global Coordination Groups (Beta) CSV",
+              "With HXL tags")]),
+    Dataset("organization-types-beta", "Organization Types (Beta)", DS_ORG, ["world"], ["hxl"],
             ("2017-04-12", "2017-04-12"), "2025-08-26T10:43:53.995853",
             [("vocab/org_types.csv", "Organization Types (Beta) - CSV", "With HXL tags")]),
-    Dataset("humanitarian-response-plans", "Humanitarian Response Plans (sample)", ("ocha-fts", "OCHA Financial Tracking Service"),
-            ["XAR", "XBO", "XCA"], ["hxl", "funding"],
+    Dataset("humanitarian-response-plans", "Humanitarian Response Plans (sample)", FTS_ORG, ALL3, ["hxl", "funding"],
             ("2015-01-01", "2025-12-31"), "2025-11-20T03:01:09.660311",
             [("vocab/humanitarian-response-plans.csv", "humanitarian-response-plans.csv", "HPC plans")]),
 ]
@@ -1410,6 +1433,7 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = DEFAULT_SEED) -> 
         raise ValueError(f"scale must be positive, got {scale}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    (out / "README.md").unlink(missing_ok=True)  # a rerun that fails half-way must not look complete
     started = time.perf_counter()
     world = build_world(seed)
     plans = build_plans(world)
@@ -1426,13 +1450,15 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = DEFAULT_SEED) -> 
     files |= write_ckan(out, world)
     write_readme(out, world, files, scale, seed)
     files["README.md"] = FileInfo(None, "md", "utf-8", kind="readme")
-    summary_files = {rel: {**info.as_dict(), "bytes": (out / rel).stat().st_size} for rel, info in sorted(files.items())}
+    summary_files = {rel: {**info.as_dict(), "bytes": (out / rel).stat().st_size}
+                     for rel, info in sorted(files.items())}
     return {
         "root": str(out),
         "seed": seed,
         "scale": scale,
         "countries": list(world),
         "files": summary_files,
+        "rows": {rel: info["rows"] for rel, info in summary_files.items() if info["rows"] is not None},
         "presence_rows": sum(i.rows for i in files.values() if i.kind == "presence"),
         "total_bytes": sum(f["bytes"] for f in summary_files.values()),
         "seconds": round(time.perf_counter() - started, 3),

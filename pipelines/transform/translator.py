@@ -28,7 +28,7 @@ def raw_table_kinds(cfg: Config) -> dict[str, str]:
 
 class ClusterwatchDbtTranslator(DagsterDbtTranslator):
     def __init__(self, cfg: Config):
-        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+        super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True))
         self._kinds = raw_table_kinds(cfg)
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:

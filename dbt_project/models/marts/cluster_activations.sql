@@ -4,7 +4,7 @@
 --     constant within a run of consecutive years). activated_on = 1 January of the first year,
 --     deactivated_on = 31 December of the last year, unless the last year is the as-of year or later:
 --     then the period is open (deactivated_on null, is_active true).
---   * Register periods (evidence = register, data/reference/cluster_activations.csv) take precedence:
+--   * Register periods (evidence = register, data/reference/cluster_activation_register.csv) take precedence:
 --     a derived period that overlaps a register period of the same country and cluster is dropped.
 --   * duration_days counts both ends: deactivated_on - activated_on + 1, or as_of - activated_on + 1 while
 --     active.
@@ -56,10 +56,10 @@ register_periods as (
         'register' as evidence,
         null::varchar as plan_codes,
         null::varchar as fts_cluster_names,
-        'data/reference/cluster_activations.csv' as source_dataset_ids,
+        'data/reference/cluster_activation_register.csv' as source_dataset_ids,
         source_url,
         note
-    from {{ ref('stg_reference__cluster_activations') }}
+    from {{ ref('stg_reference__cluster_activation_register') }}
     {% if countries | length > 0 %}
     where country_code in ({% for c in countries %}'{{ c | trim | upper }}'{{ ", " if not loop.last }}{% endfor %})
     {% endif %}

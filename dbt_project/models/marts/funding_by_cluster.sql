@@ -37,7 +37,7 @@ select
     cluster_name,
     requirements_usd,
     funding_usd,
-    case when requirements_usd > 0 then funding_usd / requirements_usd * 100 end as percent_funded,
+    case when requirements_usd > 0 then coalesce(funding_usd, 0) / requirements_usd * 100 end as percent_funded,
     case when requirements_usd is not null then greatest(requirements_usd - coalesce(funding_usd, 0), 0) end as unmet_usd,
     plan_id,
     fts_cluster_id,

@@ -1,0 +1,10 @@
+-- The curated cluster activation register (seed cluster_activation_register, data/reference/cluster_activation_register.csv), renamed and normalised.
+-- The seed config types the dates (a malformed date fails dbt seed).
+select
+    upper(trim(country)) as country_code,
+    upper(trim(cluster)) as cluster_code,
+    activated_on,
+    deactivated_on,
+    nullif(trim(source_url), '') as source_url,
+    nullif(trim(note), '') as note
+from {{ ref('cluster_activation_register') }}

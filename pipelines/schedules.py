@@ -1,0 +1,121 @@
+"""Automation, part 1: the job every automatic refresh runs, and the daily schedule.
+
+A refresh is several Dagster runs of one job, `refresh_all` (every asset):
+
+- one run per country partition of the per-country sources (`raw/presence`, `raw/needs`), then
+- one unpartitioned run of everything else: the global sources, the dbt models, the checks and publish.
+
+This is the same split as `clusterwatch refresh` (pipelines/refresh.py). The runs never race on DuckDB:
+every asset that touches the warehouse is in the `duckdb_warehouse` pool, and dagster.yaml limits that
+pool to one run at a time (`granularity: run`), so the run queue starts them one after another, in the
+order they were requested. The downstream run also has a lower `dagster/priority`, so that it is
+dequeued after the country runs requested with it even when other runs are waiting.
+
+The schedule's cron and timezone come from the config (`schedule.cron`, `schedule.timezone`). Like every
+Dagster schedule it starts STOPPED: switch it on in the UI (Automation) or with
+`dagster schedule start daily_refresh -m pipelines.definitions`; the instance remembers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+
+import dagster as dg
+
+from pipelines.settings import ClusterwatchSettings, current_config
+from pipelines.sources import PARTITIONED_RAW_ASSETS
+
+REFRESH_JOB = "refresh_all"
+SCHEDULE_NAME = "daily_refresh"
+TRIGGER_TAG = "clusterwatch/trigger"  # schedule | sensor: who asked for the run
+STAGE_TAG = "clusterwatch/stage"  # country-sources | downstream
+PRIORITY_TAG = "dagster/priority"
+DOWNSTREAM_PRIORITY = "-1"  # dequeued after the country runs requested at the same time
+
+COUNTRY_SOURCE_KEYS: tuple[dg.AssetKey, ...] = tuple(a.key for a in PARTITIONED_RAW_ASSETS)
+
+refresh_job = dg.define_asset_job(
+    REFRESH_JOB,
+    selection=dg.AssetSelection.all(),
+    description="Every clusterwatch asset. The schedule and the HDX sensor run it in parts: the per-country "
+    "sources one country partition per run, then one run of everything unpartitioned (global sources, dbt "
+    "models, quality checks, publish).",
+    tags={"clusterwatch/job": REFRESH_JOB},
+)
+
+
+def downstream_selection() -> dg.AssetSelection:
+    """Everything that is not a per-country source: global sources, transform, marts, checks, publish."""
+    return dg.AssetSelection.all() - dg.AssetSelection.assets(*COUNTRY_SOURCE_KEYS)
+
+
+def downstream_keys(asset_graph) -> list[dg.AssetKey]:
+    return sorted(downstream_selection().resolve(asset_graph), key=lambda k: k.to_user_string())
+
+
+def _asset_graph(context):
+    repo = getattr(context, "repository_def", None)
+    if repo is None:
+        raise dg.DagsterInvariantViolationError(
+            "the clusterwatch schedule and sensor need the code location's definitions to list the downstream "
+            "assets (build the context with definitions=... / repository_def=... in tests)"
+        )
+    return repo.asset_graph
+
+
+def refresh_run_requests(
+    countries: Iterable[str],
+    asset_graph,
+    *,
+    run_key_prefix: str,
+    tags: Mapping[str, str],
+    downstream: bool = True,
+) -> list[dg.RunRequest]:
+    """One run per country partition of the per-country sources, then (optionally) the downstream run."""
+    requests = [
+        dg.RunRequest(
+            run_key=f"{run_key_prefix}:{country}",
+            partition_key=country,
+            asset_selection=list(COUNTRY_SOURCE_KEYS),
+            tags={**tags, STAGE_TAG: "country-sources"},
+        )
+        for country in countries
+    ]
+    if downstream:
+        requests.append(
+            dg.RunRequest(
+                run_key=f"{run_key_prefix}:downstream",
+                asset_selection=downstream_keys(asset_graph),
+                tags={**tags, STAGE_TAG: "downstream", PRIORITY_TAG: DOWNSTREAM_PRIORITY},
+            )
+        )
+    return requests
+
+
+def _schedule_settings():
+    return current_config().schedule
+
+
+@dg.schedule(
+    name=SCHEDULE_NAME,
+    cron_schedule=_schedule_settings().cron,
+    execution_timezone=_schedule_settings().timezone,
+    target=refresh_job,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Refreshes everything once a day (config `schedule.cron` / `schedule.timezone`): a run per "
+    "country for the per-country sources, then one run for the global sources, dbt, checks and publish. "
+    "Unchanged source files are not reloaded.",
+)
+def daily_refresh(context: dg.ScheduleEvaluationContext, settings: ClusterwatchSettings) -> Sequence[dg.RunRequest]:
+    cfg = settings.config()
+    when = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
+    stamp = when.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return refresh_run_requests(
+        cfg.countries,
+        _asset_graph(context),
+        run_key_prefix=f"daily-{stamp}",
+        tags={TRIGGER_TAG: "schedule"},
+    )
+
+
+SCHEDULES = [daily_refresh]

@@ -1,0 +1,155 @@
+"""`clusterwatch status`: the last refresh, the checks that failed, and the published versions.
+
+Read-only: it reads published/manifest.json, the quality results and (when there is one) the Dagster
+instance under the data directory. It never opens the warehouse, so it is safe while a refresh runs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from pipelines.lib.paths import data_dir, published_dir
+
+
+def _when(value) -> str:
+    if value is None:
+        return "?"
+    if isinstance(value, (int, float)):
+        value = dt.datetime.fromtimestamp(value, dt.UTC)
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _dagster_runs(limit: int = 5) -> list[dict]:
+    """The latest runs of the instance under the data dir, with their failure messages (if any)."""
+    home = data_dir() / "dagster"
+    if not (home / "dagster.yaml").exists():
+        return []
+    try:
+        import dagster as dg
+        from dagster._core.events import DagsterEventType
+        from dagster._core.instance.ref import InstanceRef
+
+        instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+        out = []
+        for rec in instance.get_run_records(limit=limit):
+            run = rec.dagster_run
+            failures = []
+            if run.status.value == "FAILURE":
+                for ev in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE):
+                    err = ev.dagster_event.step_failure_data.error if ev.dagster_event else None
+                    msg = (err.message if err else ev.user_message or "").strip()
+                    msg = msg.split(": ", 1)[1] if msg.startswith("dagster.") and ": " in msg else msg
+                    failures.append(f"{ev.step_key}: {msg}")
+            out.append(
+                {
+                    "run_id": run.run_id,
+                    "status": run.status.value,
+                    "started": rec.start_time or rec.create_timestamp.timestamp(),
+                    "ended": rec.end_time,
+                    "assets": len(run.asset_selection or ()),
+                    "failures": failures,
+                }
+            )
+        instance.dispose()
+        return out
+    except Exception as e:  # noqa: BLE001 - status must always print something
+        return [{"error": f"could not read the Dagster instance at {home}: {e}"}]
+
+
+def status_text(root: Path | None = None) -> str:
+    from pipelines.publish import MANIFEST, check_consistency, list_versions, read_manifest
+    from pipelines.quality.report import REPORT_HTML, latest_result, quality_dir
+    from pipelines.quality.tables import PUBLISHED_TABLES
+
+    root = Path(root or published_dir())
+    lines = [f"clusterwatch status — data directory {data_dir()}", ""]
+
+    runs = _dagster_runs()
+    lines.append("Last refresh runs (Dagster):")
+    if not runs:
+        lines.append("  none recorded")
+    for r in runs[:3]:
+        if "error" in r:
+            lines.append(f"  {r['error']}")
+            continue
+        ended = f", ended {_when(r['ended'])}" if r.get("ended") else ""
+        lines.append(f"  {r['run_id'][:8]}  {r['status']:<9} started {_when(r['started'])}{ended}")
+        for f in r["failures"][:4]:
+            first, *rest = f.splitlines()
+            lines.append(f"      ✘ {first}")
+            lines.extend(f"        {x.strip()}" for x in rest[:8])
+    lines.append("")
+
+    if not (root / MANIFEST).exists():
+        lines.append(f"Nothing published yet ({root / MANIFEST} does not exist). Run `clusterwatch refresh`.")
+        return "\n".join(lines)
+
+    manifest = read_manifest(root)
+    last = manifest.get("last_run") or {}
+    lines.append(
+        f"Published: version {manifest.get('version') or 'none'}; manifest written {_when(manifest.get('built_at'))}"
+        + (f"; last publish run {str(last.get('run_id') or '')[:8]} ({last.get('version')})" if last else "")
+    )
+    lines.append("")
+    header = f"  {'table':<20} {'current version':<27} {'rows':>9}  {'checks':<7} status"
+    lines.append(header)
+    lines.append("  " + "-" * (len(header) - 2))
+    failed_results = []
+    for t in PUBLISHED_TABLES:
+        entry = (manifest.get("tables") or {}).get(t.name) or {}
+        result = latest_result(t.name, root)
+        checks = "—" if result is None else ("passed" if result.success else "FAILED")
+        if result is not None and not result.success:
+            failed_results.append(result)
+        rows = entry.get("row_count")
+        lines.append(
+            f"  {t.name:<20} {entry.get('version') or 'never published':<27} "
+            f"{(f'{rows:,}' if rows is not None else '—'):>9}  {checks:<7} {entry.get('status') or '—'}"
+        )
+        if entry.get("status") == "blocked":
+            lines.append(f"  {'':<20} ↳ {entry.get('reason')}")
+    lines.append("")
+
+    if failed_results:
+        lines.append("Failed checks:")
+        for r in failed_results:
+            lines.append(f"  {r.table} (checked {_when(r.evaluated_at)}): {r.summary()}")
+            for e in r.failed:
+                lines.append(f"    ✘ {e.name}: {e.description} — observed {e.observed_text()}")
+                for row in e.failing_rows_sample[:3]:
+                    lines.append("        " + ", ".join(f"{k}={v}" for k, v in row.items()))
+        lines.append("")
+    else:
+        lines.append("Failed checks: none")
+        lines.append("")
+
+    dbt_failed = [
+        (t, d["name"]) for t, e in (manifest.get("tables") or {}).items()
+        for d in (e.get("checks") or {}).get("dbt_tests", []) if d.get("passed") is False
+    ]
+    if dbt_failed:
+        lines.append("dbt tests that failed at the last publication: " + ", ".join(f"{t}.{n}" for t, n in dbt_failed))
+        lines.append("")
+
+    versions = list_versions(root)
+    lines.append(f"Versions kept in {root / 'versions'}: {len(versions)}")
+    for v in versions:
+        lines.append(f"  {v['version']}  {', '.join(v['tables'])}")
+    problems = check_consistency(root, manifest)
+    if problems:
+        lines.append("")
+        lines.append("WARNING: published files differ from the manifest (an interrupted publication?); "
+                     "the next refresh restores them from versions/:")
+        lines.extend(f"  - {p}" for p in problems)
+    report = quality_dir(root) / REPORT_HTML
+    lines.append("")
+    lines.append(f"Quality report: {report}" if report.exists() else "Quality report: not written yet")
+    lines.append(f"Analysts' database (read-only): {root / 'clusterwatch.duckdb'}")
+    return "\n".join(lines)
