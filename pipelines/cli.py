@@ -112,6 +112,58 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_config_suggest_4w(args) -> int:
+    """Inspect a new 3W/4W file and print a proposed `sources.presence` entry (pipelines/lib/suggest.py)."""
+    from pipelines.lib.errors import SourceError
+    from pipelines.lib.suggest import render_entry, render_report, suggest
+
+    path = Path(args.file)
+    if not path.is_file():
+        _say(f"error: {path}: no such file")
+        return 2
+    try:
+        s = suggest(path, sheet=args.sheet, country=args.country.upper() if args.country else None)
+    except (SourceError, ValueError) as e:
+        _say(f"error: {e}")
+        return 2
+    root = Path(args.snapshot) if args.snapshot else None
+    if root is None:  # paths in the config are relative to its snapshot root, when the file is under it
+        try:
+            from pipelines.lib.config import load_config
+
+            root = load_config(Path(args.config or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)).snapshot_root()
+        except ConfigError:
+            root = None
+    _say(render_report(s))
+    _say("# Proposed entry: paste it under `sources: presence:` in the config, fill in the TODOs, then run")
+    _say("#   clusterwatch config check --config FILE  and  clusterwatch refresh --countries " + (s.country or "ISO3"))
+    _say(render_entry(s, snapshot_root=root))
+    return 0 if s.complete else 1
+
+
+def cmd_ui(args) -> int:
+    """`dagster dev` on this code location, with the instance under the data dir and the repo's dagster.yaml."""
+    import subprocess
+
+    _set_env(args)
+    env = dict(os.environ, DAGSTER_HOME=str(dagster_home()))
+    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", args.host, "-p", str(args.port)]
+    _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']}); Ctrl-C stops it")
+    try:
+        return subprocess.call(cmd, env=env, cwd=str(REPO_ROOT))
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_docs(args) -> int:
+    """Regenerate docs/data-dictionary.md from the marts' dbt YAML (pipelines/docs_gen.py)."""
+    from pipelines.docs_gen import DATA_DICTIONARY, write_data_dictionary
+
+    out = write_data_dictionary(Path(args.out) if args.out else DATA_DICTIONARY)
+    _say(f"wrote {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clusterwatch", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -143,10 +195,30 @@ def build_parser() -> argparse.ArgumentParser:
     cc = csub.add_parser("check", help="validate the configuration")
     common(cc)
     cc.set_defaults(func=cmd_config_check)
+    s4 = csub.add_parser("suggest-4w", help="inspect a new 3W/4W file and propose its config entry")
+    s4.add_argument("file", help="the 3W/4W file (xlsx, xls, ods or csv)")
+    s4.add_argument("--sheet", help="the sheet to read (default: the one that looks most like a 3W/4W)")
+    s4.add_argument("--country", help="ISO3 code of the country (default: guessed from the p-codes)")
+    s4.add_argument("--snapshot", help="snapshot root the entry's path is relative to (default: the config's)")
+    s4.add_argument("--config", help="configuration whose snapshot root paths are relative to")
+    s4.set_defaults(func=cmd_config_suggest_4w)
 
     st = sub.add_parser("status", help="the last refresh, failed checks and published versions")
     st.add_argument("--data-dir", help="where the warehouse, cache and published/ go (default: $CLUSTERWATCH_DATA_DIR or data/)")
     st.set_defaults(func=cmd_status)
+
+    u = sub.add_parser("ui", help="the Dagster UI (dagster dev) with the instance under the data dir")
+    common(u)
+    src = u.add_mutually_exclusive_group()
+    src.add_argument("--snapshot", help="read sources from this local HDX mirror directory")
+    src.add_argument("--live", action="store_true", help="download sources from HDX with hdx-python-api")
+    u.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    u.add_argument("--port", type=int, default=3000)
+    u.set_defaults(func=cmd_ui)
+
+    d = sub.add_parser("docs", help="regenerate docs/data-dictionary.md from the dbt model documentation")
+    d.add_argument("--out", help="output file (default: docs/data-dictionary.md)")
+    d.set_defaults(func=cmd_docs)
 
     g = sub.add_parser("generate-sample", help="write the fictional sample snapshot (for benchmarks: --scale)")
     g.add_argument("out", help="output directory")

@@ -5,6 +5,8 @@ import dagster as dg
 
 from pipelines.publish import PUBLISH_ASSETS
 from pipelines.quality.checks import SUITE_CHECKS
+from pipelines.schedules import SCHEDULES, refresh_job
+from pipelines.sensors import SENSORS
 from pipelines.settings import ClusterwatchSettings
 from pipelines.sources import RAW_ASSETS
 from pipelines.transform.admin_lookup import admin_lookup
@@ -16,6 +18,10 @@ def build_definitions() -> dg.Definitions:
         assets=[*RAW_ASSETS, admin_lookup, build_dbt_assets(), *PUBLISH_ASSETS],
         # Blocking: a mart whose suite fails is not published (its previous version stays current).
         asset_checks=SUITE_CHECKS,
+        # Daily refresh and the HDX change sensor: one run per country partition, then one downstream run.
+        jobs=[refresh_job],
+        schedules=SCHEDULES,
+        sensors=SENSORS,
         resources={"settings": ClusterwatchSettings.from_env(), "dbt": dbt_resource()},
         # Steps run one after another in the run's process: one DuckDB writer at a time.
         executor=dg.in_process_executor,

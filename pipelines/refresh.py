@@ -88,8 +88,7 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool) -> 
         _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country, tags=tags)
 
     say("stage 2/2: global sources and everything downstream")
-    all_keys = [k for k in defs.resolve_asset_graph().get_all_asset_keys()]
-    rest = [k for k in all_keys if k not in partitioned_keys]
+    rest = [k for k in defs.resolve_asset_graph().materializable_asset_keys if k not in partitioned_keys]
     _run(defs, instance, rest, say, "global sources, transform, checks, publish", tags=tags)
     return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path())}
 

@@ -63,6 +63,14 @@ def _asset_graph(context):
     return repo.asset_graph
 
 
+def loaded_countries(asset_graph) -> list[str] | None:
+    """The country partitions the loaded code location knows (None when the graph has no country sources)."""
+    for key in COUNTRY_SOURCE_KEYS:
+        if asset_graph.has(key) and asset_graph.get(key).partitions_def is not None:
+            return list(asset_graph.get(key).partitions_def.get_partition_keys())
+    return None
+
+
 def refresh_run_requests(
     countries: Iterable[str],
     asset_graph,
@@ -70,8 +78,23 @@ def refresh_run_requests(
     run_key_prefix: str,
     tags: Mapping[str, str],
     downstream: bool = True,
+    log=None,
 ) -> list[dg.RunRequest]:
-    """One run per country partition of the per-country sources, then (optionally) the downstream run."""
+    """One run per country partition of the per-country sources, then (optionally) the downstream run.
+
+    A country added to the config after the code location was loaded has no partition yet: it is left out
+    with a warning (reload the code location: Deployment > Reload in the UI, or restart `clusterwatch ui`).
+    """
+    known = loaded_countries(asset_graph)
+    countries = list(countries)
+    if known is not None:
+        missing = [c for c in countries if c not in known]
+        if missing and log is not None:
+            log.warning(
+                f"countries {missing} are in the config but not in the loaded code location; reload it to "
+                "refresh them"
+            )
+        countries = [c for c in countries if c in known]
     requests = [
         dg.RunRequest(
             run_key=f"{run_key_prefix}:{country}",
@@ -108,13 +131,20 @@ def _schedule_settings():
 )
 def daily_refresh(context: dg.ScheduleEvaluationContext, settings: ClusterwatchSettings) -> Sequence[dg.RunRequest]:
     cfg = settings.config()
-    when = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
+    try:
+        when = context.scheduled_execution_time  # always set by the daemon
+    except dg.DagsterError:
+        when = None
+    except Exception:  # noqa: BLE001 - dagster's check error when a test context has no time
+        when = None
+    when = when or dt.datetime.now(dt.UTC)
     stamp = when.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     return refresh_run_requests(
         cfg.countries,
         _asset_graph(context),
         run_key_prefix=f"daily-{stamp}",
         tags={TRIGGER_TAG: "schedule"},
+        log=context.log,
     )
 
 

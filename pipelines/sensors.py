@@ -172,6 +172,7 @@ def hdx_changes(context: dg.SensorEvaluationContext, settings: ClusterwatchSetti
         run_key_prefix=_run_key_prefix(changes),
         tags={TRIGGER_TAG: "sensor", CHANGED_TAG: changed[:250]},
         downstream=changes.downstream,
+        log=context.log,
     )
     return dg.SensorResult(run_requests=requests, cursor=cursor)
 

@@ -449,6 +449,31 @@ def test_blank_lines_keep_physical_row_numbers(tmp_path):
     assert parsed.table.to_pylist() == [{"a": "1", "b": "2", "_row_number": 3}, {"a": "3", "b": "4", "_row_number": 5}]
 
 
+def test_blank_line_inside_quoted_cell_keeps_fast_path(tmp_path, monkeypatch):
+    path = tmp_path / "q.csv"
+    path.write_bytes(b'a,b\r\n1,"para one\r\n\r\npara two"\r\n2,"x\n\nok"\r\n3,4\r\n')
+    with monkeypatch.context() as m:
+        m.setattr(readers, "_read_python", no_fallback)
+        parsed = read_table(path, Layout())
+    assert parsed.table.column("_row_number").to_pylist() == [2, 3, 4]
+    assert parsed.table.column("b").to_pylist() == ["para one\r\n\r\npara two", "x\n\nok", "4"]
+    # With quotes in the data the parity proof does not hold: the exact parser takes over.
+    path.write_bytes(b'a,b\n1,"say ""hi""\n\nok"\n3,4\n')
+    parsed = read_table(path, Layout())
+    assert parsed.table.column("_row_number").to_pylist() == [2, 3]
+    assert parsed.table.column("b").to_pylist() == ['say "hi"\n\nok', "4"]
+
+
+def test_stray_quote_does_not_fool_blank_line_check(tmp_path):
+    # The stray quote makes the blank line look like it sits inside a quoted cell.
+    path = tmp_path / "q.csv"
+    path.write_text('a,b\n5" pipe,x\n\n2,3\n"z",9\n7,8"\n', encoding="utf-8")
+    parsed = read_table(path, Layout())
+    expected = [n for n, r in enumerate(csv_rows(path, "utf-8"), start=1) if n > 1 and r]
+    assert parsed.table.column("_row_number").to_pylist() == expected == [2, 4, 5, 6]
+    assert parsed.table.column("a").to_pylist() == ['5" pipe', "2", "z", "7"]
+
+
 def test_short_and_long_rows(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("a,b,c\n1,2\n3,4,5\n6,7,8,9\n", encoding="utf-8")
@@ -504,6 +529,10 @@ def test_hxl_none_keeps_tag_row_as_data(tmp_path):
     assert parsed.table.column("Org").to_pylist() == ["#org", "NRC"]
 
 
+def no_fallback(*args):
+    raise AssertionError("the csv-module fallback was used")
+
+
 def test_fast_and_exact_csv_paths_agree(tmp_path, monkeypatch):
     """DuckDB's bulk path and the csv-module fallback give identical tables and row numbers."""
     path = tmp_path / "many.csv"
@@ -512,10 +541,12 @@ def test_fast_and_exact_csv_paths_agree(tmp_path, monkeypatch):
         w.writerow(["Org", "Activity", "Admin 2", "People"])
         w.writerow(["#org", "#activity", "#adm2+code", "#reached"])
         for i in range(30_000):
-            activity = f"line one\nline two, {i}" if i % 7 == 0 else f"act {i}"
+            activity = f"para one\n\npara two, {i}" if i % 7 == 0 else f"act {i}"
             w.writerow([f"org {i % 50}", activity, f"SO{i % 100:04d}", "" if i % 11 == 0 else str(i)])
         w.writerows([["", "", "", ""]] * 5)
-    fast = read_table(path, Layout())
+    with monkeypatch.context() as m:
+        m.setattr(readers, "_read_python", no_fallback)
+        fast = read_table(path, Layout())
     calls = []
     monkeypatch.setattr(readers, "_read_duckdb", lambda *a: calls.append(a))  # returns None: not usable
     exact = read_table(path, Layout())

@@ -58,6 +58,13 @@ _WHITESPACE = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 
 @dataclass
 class ParsedTable:
+    """One sheet or CSV file, read.
+
+    `table` holds one string column per name in `columns` (in file order) plus `_row_number`,
+    the 1-based physical row (CSV: record) in the source, header rows included. `hxl_tags[i]`
+    is the normalised hashtag of column i ('#org+acronym', attributes sorted) or None.
+    """
+
     columns: list[str]
     hxl_tags: list[str | None]
     table: pa.Table
@@ -514,46 +521,65 @@ def _detect_delimiter(text: str, header_row: int) -> str:
 
 def _bulk_read(path: Path, delim: str, width: int, where: _Where) -> list[pa.ChunkedArray]:
     """Every record of the file as `width`+ string columns, in file order (header rows included)."""
-    if _duckdb_can_number(path):
-        columns = _read_duckdb(path, delim, width)
-        if columns is not None:
+    scan = _scan_csv(path)
+    if scan.duckdb_safe:
+        columns = _read_duckdb(path, delim, width, where)
+        # Quote parity only proves a blank line sits inside a quoted cell when no quote is
+        # literal data (a stray 5" pipe flips it); with literal quotes, trust the exact parser.
+        if columns is not None and not (scan.blank_in_quotes and _any_quote_in_values(columns)):
             return columns
     else:
         log.info("%s: blank lines or unbalanced quotes; reading with the csv module", where)
     return _read_python(path, delim, where)
 
 
-def _duckdb_can_number(path: Path) -> bool:
-    """DuckDB silently skips blank lines and mis-reads an unclosed quote at EOF: spot both cheaply."""
+@dataclass
+class _CsvScan:
+    duckdb_safe: bool  # no blank line outside quotes, quotes balanced (DuckDB drops blank lines
+    #                    and mis-reads an unclosed quote at EOF, which would shift row numbers)
+    blank_in_quotes: bool  # blank lines inside quoted cells (multi-paragraph text): harmless
+
+
+def _scan_csv(path: Path) -> _CsvScan:
+    """One vectorised pass: quote count and where blank lines sit relative to quotes."""
     size = path.stat().st_size
     with open(path, "rb") as f:
         if f.read(8).removeprefix(codecs.BOM_UTF8)[:1] in (b"\n", b"\r"):
-            return False  # a blank first line
+            return _CsvScan(False, False)  # a blank first line
         f.seek(max(0, size - 4096))
         tail = f.read()
         scan_end = size - (len(tail) - len(tail.rstrip(b"\r\n")))  # trailing blank lines are harmless
         f.seek(0)
-        quotes, prev, pos = 0, b"", 0
+        quotes, prev, pos, in_quotes = 0, b"", 0, False
         while chunk := f.read(_CHUNK_BYTES):
-            quotes += chunk.count(b'"')
             if pos < scan_end:
-                if _has_blank_line(prev + chunk[: scan_end - pos]):
-                    return False
+                window = np.frombuffer(prev + chunk[: scan_end - pos], np.uint8)
+                blanks = _blank_lines(window)
+                if len(blanks):
+                    # Quotes before each blank line: odd means it is inside a quoted cell.
+                    before = quotes - prev.count(b'"') + np.searchsorted(np.flatnonzero(window == 34), blanks)
+                    if (before % 2 == 0).any():
+                        return _CsvScan(False, False)
+                    in_quotes = True
+            quotes += chunk.count(b'"')
             prev, pos = chunk[-2:], pos + len(chunk)
-    return quotes % 2 == 0
+    return _CsvScan(quotes % 2 == 0, in_quotes)
 
 
-def _has_blank_line(window: bytes) -> bool:
-    """'\n\n', '\n\r\n' or '\r\r' anywhere; numpy is ~4x faster than bytes.find on newline-dense text."""
-    a = np.frombuffer(window, np.uint8)
+def _blank_lines(a: np.ndarray) -> np.ndarray:
+    """Offsets of '\n\n', '\n\r\n' and '\r\r'; numpy beats bytes.find ~4x on newline-dense text."""
     lf = np.flatnonzero(a == 10)
     gaps = np.diff(lf)
-    if (gaps == 1).any() or ((gaps == 2) & (a[lf[:-1] + 1] == 13)).any():
-        return True
-    return bool((np.diff(np.flatnonzero(a == 13)) == 1).any())
+    cr = np.flatnonzero(a == 13)
+    return np.concatenate([lf[:-1][(gaps == 1) | ((gaps == 2) & (a[lf[:-1] + 1] == 13))],
+                           cr[:-1][np.diff(cr) == 1]])
 
 
-def _read_duckdb(path: Path, delim: str, width: int) -> list[pa.ChunkedArray] | None:
+def _any_quote_in_values(columns: list[pa.ChunkedArray]) -> bool:
+    return any(pc.any(pc.match_substring(c, '"')).as_py() for c in columns)
+
+
+def _read_duckdb(path: Path, delim: str, width: int, where: _Where) -> list[pa.ChunkedArray] | None:
     """Strict DuckDB read; None when the file needs the lenient Python parser."""
     con = duckdb.connect()
     try:
@@ -572,7 +598,7 @@ def _read_duckdb(path: Path, delim: str, width: int) -> list[pa.ChunkedArray] | 
                 width, padding = max(width, int(found.group(1))), True
                 continue
             log.info("%s: DuckDB's strict parser refused it (%s); using the csv module",
-                     path.name, message.splitlines()[0])
+                     where, message.splitlines()[0])
             return None
         return None
     finally:

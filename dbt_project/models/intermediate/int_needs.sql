@@ -26,9 +26,9 @@ direct as (
         admin1_pcode,
         admin2_pcode,
         sector_code,
-        sum(people_in_need) as people_in_need,
-        sum(people_targeted) as people_targeted,
-        sum(people_reached) as people_reached,
+        cast(sum(people_in_need) as bigint) as people_in_need,
+        cast(sum(people_targeted) as bigint) as people_targeted,
+        cast(sum(people_reached) as bigint) as people_reached,
         count(*) as source_row_count,
         false as summed_from_admin3
     from components
@@ -46,9 +46,9 @@ from_admin3 as (
         admin1_pcode,
         admin2_pcode,
         sector_code,
-        sum(people_in_need) as people_in_need,
-        sum(people_targeted) as people_targeted,
-        sum(people_reached) as people_reached,
+        cast(sum(people_in_need) as bigint) as people_in_need,
+        cast(sum(people_targeted) as bigint) as people_targeted,
+        cast(sum(people_reached) as bigint) as people_reached,
         count(*) as source_row_count,
         true as summed_from_admin3
     from components

@@ -44,9 +44,9 @@ needs_admin1_own as (
 
 needs_admin1_from_admin2 as (
     select n.country_code, n.admin1_pcode, n.sector_code,
-           sum(n.people_in_need) as people_in_need,
-           sum(n.people_targeted) as people_targeted,
-           sum(n.people_reached) as people_reached
+           cast(sum(n.people_in_need) as bigint) as people_in_need,
+           cast(sum(n.people_targeted) as bigint) as people_targeted,
+           cast(sum(n.people_reached) as bigint) as people_reached
     from needs as n
     join choice as c on c.country_code = n.country_code
     where c.admin_level = 1 and n.admin_level = 2
@@ -93,8 +93,8 @@ presence_side as (
         country_code, admin1_pcode, admin2_pcode, sector_code,
         count(distinct org_key) as partner_count,
         string_agg(distinct org_label, '; ' order by org_label) as partners,
-        sum(people_targeted) as people_targeted,
-        sum(people_reached) as people_reached
+        cast(sum(people_targeted) as bigint) as people_targeted,
+        cast(sum(people_reached) as bigint) as people_reached
     from presence_rows
     where sector_code <> 'Intersectoral'
     group by all
@@ -103,8 +103,8 @@ presence_side as (
         country_code, admin1_pcode, admin2_pcode, 'Intersectoral' as sector_code,
         count(distinct org_key),
         string_agg(distinct org_label, '; ' order by org_label),
-        sum(people_targeted),
-        sum(people_reached)
+        cast(sum(people_targeted) as bigint),
+        cast(sum(people_reached) as bigint)
     from presence_rows
     group by all
 ),

@@ -18,7 +18,7 @@ flow_clusters as (
     select
         flow_id,
         string_agg(distinct cluster_code, ',' order by cluster_code) as cluster_codes,
-        string_agg(distinct cluster_name, ',' order by cluster_name) filter (where cluster_code is null) as unmapped_clusters
+        string_agg(distinct cluster_name, '; ' order by cluster_name) filter (where cluster_code is null) as unmapped_clusters
     from {{ ref('int_fts_flow_clusters') }}
     group by flow_id
 ),
@@ -29,7 +29,7 @@ shaped as (
         list_sort(list_distinct(
             list_filter(list_transform(string_split(coalesce(flows.dest_locations, ''), ','), lambda x: trim(x)), lambda x: x <> '')
         )) as destination_countries,
-        coalesce(flows.budget_year, year(flows.flow_date)) as flow_year
+        cast(coalesce(flows.budget_year, year(flows.flow_date)) as integer) as flow_year
     from flows
 )
 

@@ -105,7 +105,7 @@ select
     sector_code,
     sector_name,
     gap_type,
-    severity,
+    cast(severity as bigint) as severity,
     row_number() over (
         partition by country_code
         order by severity desc nulls last, admin1_code, admin2_code nulls first, sector_code, gap_type

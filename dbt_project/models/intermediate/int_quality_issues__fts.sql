@@ -1,0 +1,124 @@
+-- Row-level problems of the FTS sources, in the columns of the quality_issues mart (add this model to its
+-- `issue_models` list). One row per source row × field, for the countries in var('countries') when set.
+--   unknown_fts_cluster   an FTS global cluster id (requirements file) or name (flows) that the seed
+--                         fts_global_clusters does not know -> warning: the row is kept (as FTS-<id>, or a
+--                         flow without that cluster in cluster_codes); add it to the seed.
+--   duplicate_flow        a flow id published more than once: every version but the one kept -> warning
+--                         (the flow is counted once, from the most recently updated version).
+--   no_destination_country  a flow without destLocations while var('countries') is set -> error: the flow
+--                         cannot be placed in a country and is left out of funding_flows.
+{% set countries = var('countries', []) %}
+{% if countries is string %}{% set countries = countries.split(',') %}{% endif %}
+
+with requirements as (
+    select * from {{ ref('int_fts_requirements_globalcluster') }}
+),
+
+seed as (
+    select fts_cluster_id from {{ ref('fts_global_clusters') }}
+),
+
+flows as (
+    -- flows in scope: a destination in var('countries') when set (or no destination at all, reported below)
+    select * from {{ ref('stg_fts__flows') }}
+    {% if countries | length > 0 %}
+    where dest_locations is null
+        or list_has_any(
+            list_transform(string_split(dest_locations, ','), lambda x: trim(x)),
+            [{% for c in countries %}'{{ c | trim | upper }}'{{ ", " if not loop.last }}{% endfor %}]
+        )
+    {% endif %}
+),
+
+kept_flows as (
+    select flow_id, _source_key, _row_number, updated_at, source_row_count
+    from {{ ref('int_fts_flows_deduplicated') }}
+),
+
+flow_clusters as (
+    select * from {{ ref('int_fts_flow_clusters') }}
+)
+
+select
+    'fts_globalcluster' as source,
+    r._source_key as source_key,
+    r._dataset_id as dataset_id,
+    r._source_file as file,
+    r._row_number as "row",
+    r.country_code,
+    r.cluster_code as sector_code,
+    'cluster_code' as field,
+    r.fts_cluster_id || ' ' || coalesce(r.fts_cluster_name, '') as value,
+    'unknown_fts_cluster' as issue_code,
+    'FTS global cluster ' || r.fts_cluster_id || ' (' || coalesce(r.fts_cluster_name, '?')
+        || ') is not in the seed fts_global_clusters; kept as ' || r.cluster_code as issue,
+    'warning' as severity
+from requirements as r
+where r.fts_cluster_id is not null
+    and r.fts_cluster_id not in (select fts_cluster_id from seed)
+
+union all
+
+select
+    'fts_flows',
+    f._source_key,
+    f._dataset_id,
+    f._source_file,
+    f._row_number,
+    case when f.dest_locations not like '%,%' then f.dest_locations end,
+    cast(null as varchar),
+    'dest_global_clusters',
+    c.cluster_name,
+    'unknown_fts_cluster',
+    'Destination cluster ''' || c.cluster_name || ''' of flow ' || f.flow_id
+        || ' matches no cluster of the seed fts_global_clusters; left out of cluster_codes',
+    'warning'
+from flow_clusters as c
+join kept_flows as k
+    on k.flow_id = c.flow_id
+join flows as f
+    on f.flow_id = k.flow_id and f._source_key = k._source_key and f._row_number = k._row_number
+where c.cluster_code is null
+
+union all
+
+select
+    'fts_flows',
+    f._source_key,
+    f._dataset_id,
+    f._source_file,
+    f._row_number,
+    case when f.dest_locations not like '%,%' then f.dest_locations end,
+    cast(null as varchar),
+    'id',
+    cast(f.flow_id as varchar),
+    'duplicate_flow',
+    'Flow ' || f.flow_id || ' is published ' || k.source_row_count || ' times; this copy is ignored and the flow '
+        || 'is counted once (version of ' || k._source_key || ' row ' || k._row_number || ')',
+    'warning'
+from flows as f
+join kept_flows as k
+    on k.flow_id = f.flow_id
+where not (f._source_key = k._source_key and f._row_number = k._row_number)
+
+{% if countries | length > 0 %}
+union all
+
+select
+    'fts_flows',
+    f._source_key,
+    f._dataset_id,
+    f._source_file,
+    f._row_number,
+    cast(null as varchar),
+    cast(null as varchar),
+    'dest_locations',
+    cast(null as varchar),
+    'no_destination_country',
+    'Flow ' || f.flow_id || ' has no destination country; left out of funding_flows',
+    'error'
+from flows as f
+join kept_flows as k
+    on k.flow_id = f.flow_id and k._source_key = f._source_key and k._row_number = f._row_number
+where f.dest_locations is null
+{% endif %}

@@ -1,0 +1,293 @@
+"""Write-audit-publish.
+
+- Publish machinery in a subprocess killed (os._exit) at every step of a publication: the previous
+  version stays whole and readable, the manifest consistent, and the next publication repairs the rest.
+- REAL refreshes (`clusterwatch refresh`) on the generated sample and on the real HDX snapshot: every
+  table publishes and the manifest's hashes match the files; a reader holding clusterwatch.duckdb open
+  for a whole refresh sees one version only; a refresh killed between writing and swapping leaves the
+  previous publication untouched.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.publish import CRASH_ENV
+from tests.test_quality import REAL_CONFIG, build_tiny_warehouse, refresh, tiny_config
+
+REPO = Path(__file__).resolve().parents[1]
+TABLES = ("coverage", "gaps", "funding_by_cluster", "funding_flows", "cluster_activations", "quality_issues")
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest_of(published: Path) -> dict:
+    return json.loads((published / "manifest.json").read_text(encoding="utf-8"))
+
+
+def assert_published_whole(published: Path, tables=TABLES) -> dict:
+    """Every current file matches the manifest; CSVs carry HXL row 2; the analysts' database matches."""
+    m = manifest_of(published)
+    assert m["version"] and m["built_at"]
+    for name, meta in m["files"].items():
+        assert sha(published / name) == meta["sha256"], name
+    for t in tables:
+        e = m["tables"][t]
+        assert e["version"], t
+        vdir = published / "versions" / e["version"] / t
+        for fname, meta in e["files"].items():
+            assert sha(vdir / fname) == meta["sha256"], f"{t}/{fname}"
+        for fname in (f"{t}.parquet", f"{t}.csv"):
+            assert m["files"][fname]["sha256"] == e["files"][fname]["sha256"]
+        with open(published / f"{t}.csv", encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        assert rows[0] == e["columns"]
+        assert len(rows[1]) == len(rows[0]) and all(tag.startswith("#") for tag in rows[1]), rows[1]
+        assert len(rows) - 2 == e["row_count"], t
+        con = duckdb.connect()
+        assert con.execute(f"select count(*) from read_parquet('{published / (t + '.parquet')}')").fetchall()[0][0] == e["row_count"]
+        con.close()
+    con = duckdb.connect(str(published / "clusterwatch.duckdb"), read_only=True)
+    try:
+        listed = {r[0]: (r[1], r[2]) for r in con.execute("select table_name, version, row_count from _published").fetchall()}
+        for t in tables:
+            assert listed[t] == (m["tables"][t]["version"], m["tables"][t]["row_count"])
+            assert con.execute(f'select count(*) from "{t}"').fetchall()[0][0] == m["tables"][t]["row_count"]
+    finally:
+        con.close()
+    return m
+
+
+# -- the publish machinery, killed at every step (small warehouse, publish in a subprocess) ------------------
+def publish_in_subprocess(data_dir: Path, version: str, tables: list[str], crash: str = "") -> subprocess.CompletedProcess:
+    script = textwrap.dedent(
+        """
+        import sys
+        from pipelines.lib.warehouse import connect
+        from pipelines.publish import publish_table
+        from pipelines.quality.report import latest_result
+        version, tables = sys.argv[1], sys.argv[2].split(",")
+        with connect(read_only=True) as con:
+            for t in tables:
+                publish_table(con, t, latest_result(t), version=version, run_id=version, keep_versions=2)
+        """
+    )
+    env = {**os.environ, "CLUSTERWATCH_DATA_DIR": str(data_dir), CRASH_ENV: crash}
+    return subprocess.run([sys.executable, "-c", script, version, ",".join(tables)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def validate_tiny(tables) -> None:
+    """Run the suites in this process and store their results (what the Dagster check does)."""
+    from pipelines.quality.report import save_result
+    from tests.test_quality import run_tiny_suite
+
+    for t in tables:
+        result = run_tiny_suite(t)
+        assert result.success, result.failure_message()
+        save_result(result)
+
+
+@pytest.mark.parametrize("point", ["written", "renamed", "swapping", "before_manifest"])
+def test_killed_publication_leaves_the_previous_version_whole(data_dir, point):
+    from pipelines.publish import check_consistency, read_manifest
+
+    tables = ["funding_by_cluster", "funding_flows"]
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0)
+    validate_tiny(tables)
+    done = publish_in_subprocess(data_dir, "20250101T000000Z-first", tables)
+    assert done.returncode == 0, done.stderr
+    published = data_dir / "published"
+    before = {p.name: sha(p) for p in published.iterdir() if p.is_file() and not p.name.startswith(".")}
+    manifest_before = (published / "manifest.json").read_bytes()
+
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=250.0)  # new data for the next version
+    validate_tiny(tables)
+    killed = publish_in_subprocess(data_dir, "20250102T000000Z-second", ["funding_flows"], crash=f"{point}:funding_flows")
+    assert killed.returncode == 75, killed.stderr
+
+    # the manifest is untouched and names the previous version, which is whole in versions/
+    assert (published / "manifest.json").read_bytes() == manifest_before
+    m = read_manifest(published)
+    assert m["tables"]["funding_flows"]["version"] == "20250101T000000Z-first"
+    for t in tables:
+        vdir = published / "versions" / "20250101T000000Z-first" / t
+        for fname, meta in m["tables"][t]["files"].items():
+            assert sha(vdir / fname) == meta["sha256"]
+    # the analysts' database is readable: the previous version, or (killed after swapping it in, just
+    # before the manifest) the new, verified one, which the next publication reconciles with the manifest
+    con = duckdb.connect(str(published / "clusterwatch.duckdb"), read_only=True)
+    total = con.execute("select sum(amount_usd) from funding_flows").fetchall()[0][0]
+    con.close()
+    assert total == (250.0 if point == "before_manifest" else 100.0) * 78
+    problems = check_consistency(published)
+    if point in ("written", "renamed"):  # nothing current was touched yet
+        assert problems == []
+        assert {p.name: sha(p) for p in published.iterdir() if p.name in before} == before
+    else:  # killed while swapping files in: reported, and repaired by the next publication
+        assert any("funding_flows" in p for p in problems), problems
+
+    again = publish_in_subprocess(data_dir, "20250103T000000Z-third", ["funding_flows"])
+    assert again.returncode == 0, again.stderr
+    m = assert_published_whole(published, tables)
+    assert m["tables"]["funding_flows"]["version"] == "20250103T000000Z-third"
+    assert m["tables"]["funding_by_cluster"]["version"] == "20250101T000000Z-first"
+    assert check_consistency(published) == []
+    assert not [p for p in (published / "versions").rglob("*.tmp")]
+    con = duckdb.connect(str(published / "clusterwatch.duckdb"), read_only=True)
+    assert con.execute("select sum(amount_usd) from funding_flows").fetchall()[0][0] == 250.0 * 78
+    con.close()
+
+
+def test_old_versions_are_pruned_but_current_ones_kept(data_dir):
+    from pipelines.publish import list_versions
+
+    tables = ["funding_by_cluster", "funding_flows"]
+    build_tiny_warehouse(data_dir / "warehouse.duckdb")
+    validate_tiny(tables)
+    assert publish_in_subprocess(data_dir, "20250101T000000Z-v1", tables).returncode == 0
+    for i in range(2, 5):  # funding_by_cluster stays at v1 (as if blocked since)
+        assert publish_in_subprocess(data_dir, f"2025010{i}T000000Z-v{i}", ["funding_flows"]).returncode == 0
+    kept = [v["version"] for v in list_versions(data_dir / "published")]
+    assert kept == ["20250104T000000Z-v4", "20250103T000000Z-v3", "20250101T000000Z-v1"]  # keep 2 + current
+    assert_published_whole(data_dir / "published", tables)
+
+
+def test_manifest_updates_are_serialised_by_a_lock(data_dir):
+    """Two processes publishing at once: both tables end up in the manifest, nothing is lost."""
+    tables = ["funding_by_cluster", "funding_flows"]
+    build_tiny_warehouse(data_dir / "warehouse.duckdb")
+    validate_tiny(tables)
+    env = {**os.environ, "CLUSTERWATCH_DATA_DIR": str(data_dir)}
+    script = textwrap.dedent(
+        """
+        import sys
+        from pipelines.lib.warehouse import connect
+        from pipelines.publish import publish_table
+        from pipelines.quality.report import latest_result
+        with connect(read_only=True) as con:
+            publish_table(con, sys.argv[1], latest_result(sys.argv[1]), version="20250101T000000Z-x", run_id="x",
+                          keep_versions=2)
+        """
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", script, t], cwd=REPO, env=env) for t in tables]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    m = assert_published_whole(data_dir / "published", tables)
+    assert set(m["tables"]) == set(tables)
+
+
+# -- real refreshes ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample_data(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("sample") / "data"
+    started = time.perf_counter()
+    code, out = refresh(data)
+    assert code == 0, out
+    print(f"sample refresh: {time.perf_counter() - started:.1f}s")
+    return data
+
+
+@pytest.mark.slow
+def test_sample_refresh_publishes_every_table(sample_data):
+    published = sample_data / "published"
+    m = assert_published_whole(published)
+    assert all(e["status"] == "published" and e["checks"]["success"] for e in m["tables"].values())
+    assert m["sources"] and all(s["source_sha256"] and s["dataset_id"] for s in m["sources"])
+    assert all(e["sources"] for e in m["tables"].values())
+    assert (published / "quality" / "quality_report.html").exists()
+    assert [v["tables"] for v in m["versions"]] == [sorted(TABLES)]
+
+
+READER = textwrap.dedent(
+    """
+    import json, sys, time, pathlib
+    import duckdb
+    db, ready, stop, out = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3]), sys.argv[4]
+    con = duckdb.connect(db, read_only=True)
+    seen = []
+    ready.touch()
+    while not stop.exists():
+        listed = con.execute("select table_name, version, row_count from _published").fetchall()
+        counts = {t: con.execute(f'select count(*) from "{t}"').fetchall()[0][0] for t, _, _ in listed}
+        seen.append({"versions": sorted({v for _, v, _ in listed}), "consistent": all(counts[t] == n for t, _, n in listed)})
+        time.sleep(0.1)
+    con.close()
+    fresh = duckdb.connect(db, read_only=True)
+    after = sorted({r[0] for r in fresh.execute("select version from _published").fetchall()})
+    json.dump({"seen": seen, "after": after}, open(out, "w"))
+    """
+)
+
+
+@pytest.mark.slow
+def test_reader_holding_the_analyst_db_sees_one_version(sample_data, tmp_path):
+    published = sample_data / "published"
+    old = manifest_of(published)["version"]
+    ready, stop, out = tmp_path / "ready", tmp_path / "stop", tmp_path / "seen.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published / "clusterwatch.duckdb"), str(ready),
+                               str(stop), str(out)])
+    try:
+        for _ in range(300):
+            if ready.exists():
+                break
+            time.sleep(0.1)
+        assert ready.exists(), "the reader did not start"
+        code, output = refresh(sample_data)
+        assert code == 0, output
+        time.sleep(0.5)
+    finally:
+        stop.touch()
+        assert reader.wait(timeout=60) == 0
+    seen = json.loads(out.read_text())
+    new = manifest_of(published)["version"]
+    assert new != old
+    assert len(seen["seen"]) > 5
+    assert all(s["consistent"] and s["versions"] == [old] for s in seen["seen"]), "the open handle saw a mix"
+    assert seen["after"] == [new]
+    assert_published_whole(published)
+
+
+@pytest.mark.slow
+def test_refresh_killed_between_writing_and_swapping(sample_data):
+    published = sample_data / "published"
+    before = {p.name: sha(p) for p in published.iterdir() if p.is_file() and not p.name.startswith(".")}
+    env = {**os.environ, "CLUSTERWATCH_DATA_DIR": str(sample_data), CRASH_ENV: "written"}
+    for var in ("CLUSTERWATCH_CONFIG", "CLUSTERWATCH_SNAPSHOT", "CLUSTERWATCH_LIVE"):
+        env.pop(var, None)
+    killed = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=900)
+    assert killed.returncode == 75, killed.stdout[-3000:] + killed.stderr[-3000:]
+    # the new version was written in full (it is there, unfinished) but nothing current changed
+    assert list((published / "versions").glob("*/*.tmp"))
+    after = {p.name: sha(p) for p in published.iterdir() if p.is_file() and not p.name.startswith(".")}
+    assert after == before
+    assert_published_whole(published)
+
+
+@pytest.mark.slow
+@pytest.mark.real
+def test_real_snapshot_refresh_publishes_every_table(tmp_path, real_snapshot):
+    data = tmp_path / "data"
+    started = time.perf_counter()
+    code, out = refresh(data, "--config", str(REAL_CONFIG), "--snapshot", str(real_snapshot))
+    assert code == 0, out
+    print(f"real snapshot refresh: {time.perf_counter() - started:.1f}s")
+    m = assert_published_whole(data / "published")
+    assert {s["source_key"] for s in m["sources"]} >= {"fts_globalcluster_all", "hno_hpc_2024", "som_3w_2025_jan_apr"}
+    fbc = m["tables"]["funding_by_cluster"]
+    assert fbc["row_count"] > 100 and fbc["checks"]["success"]
+    assert {s["dataset_id"] for s in fbc["sources"]} == {"global-requirements-and-funding-data"}
+    for e in m["tables"].values():
+        assert e["sources"] and all(s["resource_modified"] and s["source_sha256"] for s in e["sources"])
