@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -69,8 +70,14 @@ def is_data(row) -> bool:
     return any(norm(v) is not None for v in row)
 
 
+def load_openpyxl(path: Path, data_only: bool = True):
+    with warnings.catch_warnings():  # openpyxl warns about print areas and data-validation extensions
+        warnings.simplefilter("ignore", UserWarning)
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+
+
 def openpyxl_rows(path: Path, sheet: str) -> list[tuple]:
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    wb = load_openpyxl(path)
     try:
         return [tuple(map(unescape_ooxml, r)) for r in wb[sheet].iter_rows(values_only=True)]
     finally:
@@ -219,7 +226,7 @@ def test_header_row_made_of_hxl_tags(real_snapshot):
 def test_formula_cells_give_cached_values(real_snapshot):
     path = real_snapshot / ETH_4W_2022
     sheet = "Eth_4Ws_February_2022"
-    raw = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    raw = load_openpyxl(path, data_only=False)
     formula = raw[sheet].cell(row=3, column=13).value
     raw.close()
     assert str(formula).startswith("=")  # the p-code column really is a formula
@@ -497,6 +504,13 @@ def test_trailing_unnamed_empty_columns_dropped(tmp_path):
     assert read_table(xlsx, Layout()).columns == ["a", "b"]
 
 
+def test_exact_path_without_final_newline(tmp_path):
+    path = tmp_path / "n.csv"
+    path.write_text("a,b\n1,2\n\n3,4", encoding="utf-8")  # the blank line sends it to the csv module
+    parsed = read_table(path, Layout())
+    assert parsed.table.to_pylist() == [{"a": "1", "b": "2", "_row_number": 2}, {"a": "3", "b": "4", "_row_number": 4}]
+
+
 def test_truncated_csv_inside_quotes(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text('a,b\n1,2\n3,"never closed\n4,5\n', encoding="utf-8")
@@ -555,6 +569,17 @@ def test_fast_and_exact_csv_paths_agree(tmp_path, monkeypatch):
     rows = csv_rows(path, "utf-8")
     assert fast.table.num_rows == 30_000
     assert_matches_rows(fast, rows, first_data_row=3)
+
+
+@pytest.mark.real
+def test_fast_and_exact_paths_agree_on_every_real_csv(real_snapshot, monkeypatch):
+    paths = sorted(p for p in real_snapshot.rglob("*") if p.is_file() and p.suffix in (".csv", ".web app"))
+    assert len(paths) > 100
+    fast = {p: read_table(p, Layout()) for p in paths}
+    monkeypatch.setattr(readers, "_read_duckdb", lambda *a: None)
+    for p in paths:
+        exact = read_table(p, Layout())
+        assert exact.columns == fast[p].columns and exact.table.equals(fast[p].table), p
 
 
 # ---------------------------------------------------------------- bad inputs and sniffing

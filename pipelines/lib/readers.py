@@ -651,7 +651,9 @@ def _lines_with_sentinel(f):
     for line in f:
         yield line
         last = line
-    yield ("" if not last or last.endswith(("\n", "\r")) else "\n") + _EOF_SENTINEL + "\n"
+    if last and not last.endswith(("\n", "\r")):
+        yield "\n"  # the csv module wants one line per item: end the last line on its own
+    yield _EOF_SENTINEL + "\n"
 
 
 def _batched(iterable, n: int):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from pipelines.lib.paths import DBT_PROJECT_DIR, warehouse_path
+from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR, warehouse_path
 
 
 def dbt_executable() -> str:
@@ -24,8 +24,8 @@ def dbt_env() -> dict[str, str]:
 
 def _newest_source_mtime() -> float:
     newest = 0.0
-    for sub in ("models", "macros", "seeds", "tests"):
-        for p in (DBT_PROJECT_DIR / sub).rglob("*"):
+    for folder in [DBT_PROJECT_DIR / s for s in ("models", "macros", "seeds", "tests")] + [REFERENCE_DIR]:
+        for p in folder.rglob("*"):
             if p.is_file():
                 newest = max(newest, p.stat().st_mtime)
     return max(newest, (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime)

@@ -1,0 +1,374 @@
+"""The daily schedule, the HDX change sensor, and why concurrent refreshes never hit a DuckDB lock error.
+
+The sensor is tested live against the loopback HDX replay server (real recorded package_show answers; the
+test changes one resource's last_modified the way a re-upload would) and in snapshot mode against a copy
+of the generated sample snapshot (a touched file). Nothing here reaches the internet.
+
+The Definitions used here hold the real source assets (built for the test config's countries) and a stub
+mart instead of the dbt project, so the tests run in seconds; the schedule and sensor resolve their run
+requests against them exactly as the daemon does against the full code location.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import yaml
+
+from pipelines.lib.config import load_config
+from pipelines.lib.paths import DEFAULT_CONFIG, REPO_ROOT
+from pipelines.schedules import (
+    COUNTRY_SOURCE_KEYS,
+    DOWNSTREAM_PRIORITY,
+    PRIORITY_TAG,
+    STAGE_TAG,
+    TRIGGER_TAG,
+    daily_refresh,
+    refresh_job,
+)
+from pipelines.sensors import CHANGED_TAG, detect_changes, hdx_changes, read_cursor
+from pipelines.settings import ENV_CONFIG, ClusterwatchSettings, config_path_from_env
+
+PRESENCE, NEEDS = (k.to_user_string() for k in COUNTRY_SOURCE_KEYS)
+STUB_MART = dg.AssetKey(["coverage"])
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def automation_defs(settings: ClusterwatchSettings) -> dg.Definitions:
+    """Source assets partitioned by the test config's countries, a stub mart downstream, the job,
+    the schedule and the sensor."""
+    from pipelines.sources.raw_asset import raw_asset
+
+    presence = raw_asset("presence", partitioned=True, description="test")
+    needs = raw_asset("needs", partitioned=True, description="test")
+    population = raw_asset("population", partitioned=False, description="test")
+
+    @dg.asset(key=STUB_MART, deps=[presence, needs, population], group_name="marts")
+    def coverage():
+        return None
+
+    return dg.Definitions(
+        assets=[presence, needs, population, coverage],
+        jobs=[refresh_job],
+        schedules=[daily_refresh],
+        sensors=[hdx_changes],
+        resources={"settings": settings},
+    )
+
+
+def tick(defs: dg.Definitions, instance, cursor: str | None):
+    settings = defs.resources["settings"]
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, definitions=defs, resources={"settings": settings})
+    return hdx_changes.evaluate_tick(context)
+
+
+def summarise(result) -> list[tuple[str | None, list[str]]]:
+    """(partition, sorted selected asset keys) of each run request, in request order."""
+    return [
+        (r.partition_key, sorted(k.to_user_string() for k in r.asset_selection)) for r in result.run_requests
+    ]
+
+
+def downstream(defs) -> list[str]:
+    return sorted(
+        k.to_user_string()
+        for k in defs.resolve_asset_graph().get_all_asset_keys()
+        if k.to_user_string() not in (PRESENCE, NEEDS)
+    )
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+# ------------------------------------------------------------------------------------------ live (HDX replay)
+
+LIVE_CONFIG = """
+name: sensor-live
+countries: [SOM, TCD, ETH]
+hdx: {{url: "{url}", timeout_seconds: 5, retries: 0}}
+sources:
+  presence:
+    - id: som_3w
+      table: presence
+      country: SOM
+      dataset: somalia-operational-presence
+      resource: 3W Operational Presence Dataset_January - April 2025.xlsx
+      columns: {{admin1_code: RegionPcode, org_name: Organization_Name, sector: Cluster}}
+    - id: tcd_3w
+      table: presence
+      country: TCD
+      dataset: chad-operational-presence
+      resource: 3W_TCD_Avr2025
+      columns: {{admin1_code: Title, org_name: Organisation, sector: "#sector"}}
+    - id: eth_4w
+      table: presence
+      country: ETH
+      dataset: ethiopia-operational-presence
+      resource: 3W August 2025.csv
+      columns: {{admin3_code: WoredaPcod, org_name: Implementing Partner Name, sector: Cluster}}
+  needs:
+    - id: needs_multi_country   # a multi-country table: a change refreshes every configured country
+      table: hno_hpc
+      dataset: sudan-humanitarian-needs
+      resource: sdn_hpc_needs_2024.xlsx
+      country_column: Country ISO3
+  population:
+    - id: afg_population        # a global source: a change refreshes only the unpartitioned assets
+      table: population_wide
+      dataset: cod-ps-afg
+      resource: afg_admpop_adm1_2021_v2.csv
+"""
+
+
+@pytest.fixture
+def hdx(real_snapshot):
+    from tests.hdx_replay import HdxReplayServer
+
+    with HdxReplayServer(real_snapshot) as server:
+        yield server
+
+
+@pytest.fixture
+def live_defs(hdx, tmp_path, data_dir, monkeypatch):
+    cfg = tmp_path / "live.yaml"
+    cfg.write_text(LIVE_CONFIG.format(url=hdx.url), encoding="utf-8")
+    monkeypatch.setenv(ENV_CONFIG, str(cfg))  # the partitions of the source assets come from this config
+    return automation_defs(ClusterwatchSettings(config_path=str(cfg), live=True))
+
+
+@pytest.mark.real
+def test_sensor_live_baseline_then_only_the_changed_country(live_defs, hdx, instance):
+    # First tick: a baseline, no run.
+    first = tick(live_defs, instance, None)
+    assert first.run_requests == [] and "baseline" in first.skip_message
+    baseline = read_cursor(first.cursor)
+    assert set(baseline) == {"som_3w", "tcd_3w", "eth_4w", "needs_multi_country", "afg_population"}
+    tcd = hdx.resource("3W_TCD_Avr2025")
+    assert baseline["tcd_3w"] == f"{tcd['id']}|{tcd['last_modified']}|{tcd.get('size')}"
+
+    # Nothing changed on HDX: no run.
+    same = tick(live_defs, instance, first.cursor)
+    assert same.run_requests == [] and "no change" in same.skip_message
+    assert read_cursor(same.cursor) == baseline
+
+    # Chad's 3W is re-uploaded: Chad's partition, then everything downstream. Nothing for SOM or ETH.
+    hdx.set_last_modified("3W_TCD_Avr2025", "2026-04-01T08:00:00.000000")
+    changed = tick(live_defs, instance, same.cursor)
+    assert summarise(changed) == [("TCD", sorted([PRESENCE, NEEDS])), (None, downstream(live_defs))]
+    assert "raw/population" in downstream(live_defs) and "coverage" in downstream(live_defs)
+    country_run, downstream_run = changed.run_requests
+    assert country_run.tags[TRIGGER_TAG] == "sensor" and country_run.tags[CHANGED_TAG] == "tcd_3w"
+    assert country_run.tags["dagster/partition"] == "TCD"  # resolved against the job, as the daemon does
+    assert downstream_run.tags[PRIORITY_TAG] == DOWNSTREAM_PRIORITY and downstream_run.tags[STAGE_TAG] == "downstream"
+    assert read_cursor(changed.cursor)["tcd_3w"].endswith("|2026-04-01T08:00:00.000000|" + str(tcd.get("size")))
+    assert {k: v for k, v in read_cursor(changed.cursor).items() if k != "tcd_3w"} == {
+        k: v for k, v in baseline.items() if k != "tcd_3w"
+    }
+
+    # The same tick evaluated again (a daemon retry) asks for the same run keys: Dagster starts them once.
+    again = tick(live_defs, instance, same.cursor)
+    assert [r.run_key for r in again.run_requests] == [r.run_key for r in changed.run_requests]
+
+    # After the change is recorded, the next tick is quiet again.
+    assert tick(live_defs, instance, changed.cursor).run_requests == []
+
+
+@pytest.mark.real
+def test_sensor_live_multi_country_and_global_sources(live_defs, hdx, instance):
+    cursor = tick(live_defs, instance, None).cursor
+
+    # The multi-country needs table changed: every configured country, then downstream.
+    hdx.set_last_modified("sdn_hpc_needs_2024.xlsx", "2026-04-02T00:00:00")
+    result = tick(live_defs, instance, cursor)
+    assert [p for p, _ in summarise(result)] == ["SOM", "TCD", "ETH", None]
+
+    # A global source changed: only the unpartitioned downstream run.
+    hdx.set_last_modified("afg_admpop_adm1_2021_v2.csv", "2026-04-03T00:00:00")
+    result = tick(live_defs, instance, result.cursor)
+    assert summarise(result) == [(None, downstream(live_defs))]
+    assert result.run_requests[0].tags[CHANGED_TAG] == "afg_population"
+
+
+# ------------------------------------------------------------------------------------------ snapshot mode
+
+
+@pytest.fixture(scope="session")
+def sample_snapshot(tmp_path_factory) -> Path:
+    from pipelines.sample.generate import generate
+
+    root = tmp_path_factory.mktemp("sample") / "snapshot"
+    generate(root)
+    return root
+
+
+@pytest.fixture
+def snapshot_defs(sample_snapshot, tmp_path, data_dir, monkeypatch):
+    snap = tmp_path / "snapshot"
+    shutil.copytree(sample_snapshot, snap)
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    data["snapshot"] = str(snap)
+    cfg = tmp_path / "sample-copy.yaml"
+    cfg.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv(ENV_CONFIG, str(cfg))
+    return automation_defs(ClusterwatchSettings(config_path=str(cfg))), load_config(cfg), snap
+
+
+def test_sensor_snapshot_touched_file(snapshot_defs, instance):
+    defs, cfg, snap = snapshot_defs
+    first = tick(defs, instance, None)
+    assert first.run_requests == [] and "baseline" in first.skip_message
+    assert set(read_cursor(first.cursor)) == {r.id for _, r in cfg.sources.all()}
+    assert tick(defs, instance, first.cursor).run_requests == []
+
+    # A per-country 3W file is replaced in the folder (same size, newer mtime): that country only.
+    res = next(r for r in cfg.resources("presence") if r.country == cfg.countries[1])
+    path = snap / res.path
+    later = path.stat().st_mtime + 60
+    os.utime(path, (later, later))
+    result = tick(defs, instance, first.cursor)
+    assert summarise(result) == [(res.country, sorted([PRESENCE, NEEDS])), (None, downstream(defs))]
+    assert result.run_requests[0].tags[CHANGED_TAG] == res.id
+
+    # A file that disappears is reported and keeps its fingerprint; it triggers nothing.
+    path.unlink()
+    missing = tick(defs, instance, result.cursor)
+    assert missing.run_requests == [] and res.id in missing.skip_message
+    assert read_cursor(missing.cursor)[res.id] == read_cursor(result.cursor)[res.id]
+
+
+def test_detect_changes_rules():
+    """The rules in one place: new resources count as changed, removed ones are forgotten."""
+    cfg = load_config(DEFAULT_CONFIG)
+    states = {r.id: f"fp-{r.id}" for _, r in cfg.sources.all()}
+    base = detect_changes(cfg, lambda r: states[r.id], None)
+    assert base.baseline and base.changed == [] and base.fingerprints == states
+
+    previous = dict(states)
+    new_id = cfg.resources("presence")[0].id
+    del previous[new_id]  # as if this resource was just added to the config
+    previous["removed_from_config"] = "x"
+    changes = detect_changes(cfg, lambda r: states[r.id], previous)
+    assert changes.changed == [new_id] and changes.countries == [cfg.resources("presence")[0].country]
+    assert "removed_from_config" not in changes.fingerprints
+
+    def flaky(r):
+        if r.id == new_id:
+            raise ConnectionError("HDX is down")
+        return states[r.id]
+
+    changes = detect_changes(cfg, flaky, states)
+    assert changes.changed == [] and "HDX is down" in changes.errors[new_id]
+    assert changes.fingerprints[new_id] == states[new_id]
+
+
+# ------------------------------------------------------------------------------------------ schedule
+
+
+def test_daily_schedule_requests_every_country_then_downstream(snapshot_defs, instance):
+    defs, cfg, _ = snapshot_defs
+    context = dg.build_schedule_context(
+        instance=instance,
+        scheduled_execution_time=dt.datetime(2026, 5, 1, 5, 0, tzinfo=dt.UTC),
+        repository_def=defs.get_repository_def(),
+        resources={"settings": defs.resources["settings"]},
+    )
+    result = daily_refresh.evaluate_tick(context)
+    assert summarise(result) == [(c, sorted([PRESENCE, NEEDS])) for c in cfg.countries] + [(None, downstream(defs))]
+    assert all(r.tags[TRIGGER_TAG] == "schedule" for r in result.run_requests)
+    assert [r.run_key for r in result.run_requests][-1] == "daily-20260501T050000Z:downstream"
+    assert result.run_requests[-1].tags[PRIORITY_TAG] == DOWNSTREAM_PRIORITY
+
+
+def test_schedule_and_sensor_timing_come_from_the_config():
+    schedule = load_config(config_path_from_env()).schedule
+    assert daily_refresh.cron_schedule == schedule.cron
+    assert daily_refresh.execution_timezone == schedule.timezone
+    assert hdx_changes.minimum_interval_seconds == schedule.sensor_interval_seconds
+    assert daily_refresh.job_name == hdx_changes.job_name == refresh_job.name
+
+
+# ------------------------------------------------------------------------------------------ no DuckDB lock errors
+
+
+def test_dagster_runs_share_one_warehouse_slot(data_dir):
+    """Runs started by the daemon: every warehouse asset is in the pool, and the pool admits one run."""
+    from pipelines.cli import instance as cli_instance
+    from pipelines.sources import RAW_ASSETS
+    from pipelines.sources.raw_asset import WAREHOUSE_POOL
+
+    config = cli_instance().get_concurrency_config()
+    assert config.pool_config.default_pool_limit == 1
+    assert config.pool_config.pool_granularity.value == "run"
+    assert config.run_queue_config.should_block_op_concurrency_limited_runs
+    assert {a.op.pool for a in RAW_ASSETS} == {WAREHOUSE_POOL}
+
+
+def _cli(data_dir: Path, log: Path, *args: str) -> subprocess.Popen:
+    env = dict(os.environ, CLUSTERWATCH_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
+    env.pop(ENV_CONFIG, None)  # the embedded sample config
+    with open(log, "w") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", *args], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+
+
+def test_duckdb_refuses_a_second_writer_process(tmp_path):
+    """Why the lock exists: without it, the second process fails outright."""
+    import duckdb
+
+    db = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(db))
+    try:
+        code = f"import duckdb; duckdb.connect({str(db)!r})"
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    finally:
+        con.close()
+    assert out.returncode != 0 and "lock" in out.stderr.lower()
+
+
+@pytest.mark.slow
+def test_two_cli_refreshes_at_once_serialise(data_dir, tmp_path):
+    """Two `clusterwatch ingest --force` on the same data dir at once: one waits for the other, both succeed."""
+    from pipelines.lib.warehouse import writer_lock
+
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    lock_file = data_dir / "warehouse.lock"
+    with writer_lock():  # hold the warehouse until both commands are certainly running and blocked
+        procs = [_cli(data_dir, log, "ingest", "--force") for log in logs]
+        deadline = time.monotonic() + 120
+        while not all("waiting for pid" in log.read_text() for log in logs):
+            assert all(p.poll() is None for p in procs), [log.read_text() for log in logs]
+            assert time.monotonic() < deadline, "the commands never reached the warehouse lock"
+            time.sleep(0.2)
+        assert f"pid {os.getpid()}" in lock_file.read_text()
+    for p in procs:
+        p.wait(timeout=300)
+    outputs = [log.read_text() for log in logs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    for out in outputs:
+        assert "lock on file" not in out.lower() and "error" not in out.lower()
+    # Both loaded the same rows, and they ran one after the other: the later one waited for the earlier one.
+    counts = [[line for line in out.splitlines() if line.strip().startswith("raw.presence:")] for out in outputs]
+    assert counts[0] == counts[1] and counts[0]
+    waits = sorted(
+        float(line.rsplit("after waiting ", 1)[1].rstrip("s"))
+        for out in outputs
+        for line in out.splitlines()
+        if "got the warehouse after waiting" in line
+    )
+    assert len(waits) == 2 and waits[1] - waits[0] > 1.0, outputs
+    assert lock_file.read_text() == ""  # released
