@@ -25,6 +25,7 @@ DATA_DICTIONARY = REPO_ROOT / "docs" / "data-dictionary.md"
 class ColumnDoc:
     name: str
     description: str = ""
+    data_type: str | None = None
     accepted_values: list | None = None
     not_null: bool = False
     in_contract: bool = False
@@ -101,6 +102,7 @@ def table_docs(marts_dir: Path = MARTS_DIR) -> list[TableDoc]:
                 ColumnDoc(
                     name=c["name"],
                     description=_one_line(c.get("description")),
+                    data_type=c.get("data_type"),
                     accepted_values=_accepted_values(c),
                     not_null=_not_null(c),
                     in_contract=c["name"] in table.contract_columns,
@@ -141,8 +143,8 @@ def render(tables: list[TableDoc]) -> str:
             f"Files: `{t.name}.parquet`, `{t.name}.csv`, table `{t.name}` in `clusterwatch.duckdb`."
             + (f" Documented in `{t.source_file}`." if t.source_file else ""),
             "",
-            "| column | HXL | | description |",
-            "|---|---|---|---|",
+            "| column | type | HXL | | description |",
+            "|---|---|---|---|---|",
         ]
         for c in t.columns:
             flags = []
@@ -153,7 +155,7 @@ def render(tables: list[TableDoc]) -> str:
             desc = c.description or "*(not documented yet)*"
             if c.accepted_values:
                 desc += " Values: " + ", ".join(f"`{v}`" for v in c.accepted_values) + "."
-            lines.append(f"| `{c.name}` | `{c.hxl}` | {', '.join(flags)} | {_cell(desc)} |")
+            lines.append(f"| `{c.name}` | {c.data_type or ''} | `{c.hxl}` | {', '.join(flags)} | {_cell(desc)} |")
     return "\n".join(lines) + "\n"
 
 

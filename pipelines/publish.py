@@ -42,13 +42,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import dagster as dg
-
 from pipelines.lib.paths import published_dir
 from pipelines.quality.results import SuiteResult, jsonable
 from pipelines.quality.tables import PUBLISHED_TABLES, PublishedTable, published_table
-from pipelines.settings import ClusterwatchSettings
-from pipelines.sources.raw_asset import WAREHOUSE_POOL
 
 MANIFEST = "manifest.json"
 ANALYST_DB = "clusterwatch.duckdb"
@@ -587,7 +583,13 @@ def _failed_dbt_tests(context, table: PublishedTable) -> tuple[list[dict], list[
     return tests, failed
 
 
-def publish_asset(table: PublishedTable) -> dg.AssetsDefinition:
+def publish_asset(table: PublishedTable):
+    """The Dagster asset `published/<table>` (Dagster is imported here: the machinery above works without it)."""
+    import dagster as dg
+
+    from pipelines.settings import ClusterwatchSettings
+    from pipelines.sources.raw_asset import WAREHOUSE_POOL
+
     @dg.asset(
         key=table.publish_key,
         deps=[table.mart_key],
@@ -665,7 +667,16 @@ def publish_asset(table: PublishedTable) -> dg.AssetsDefinition:
     return _publish
 
 
-PUBLISH_ASSETS = [publish_asset(t) for t in PUBLISHED_TABLES]
+_ASSETS: list = []
+
+
+def __getattr__(name: str):
+    """PUBLISH_ASSETS is built on first use, so that scripts using only the publication machinery skip Dagster."""
+    if name == "PUBLISH_ASSETS":
+        if not _ASSETS:
+            _ASSETS.extend(publish_asset(t) for t in PUBLISHED_TABLES)
+        return _ASSETS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check_consistency(root: Path | None = None, manifest: dict | None = None) -> list[str]:

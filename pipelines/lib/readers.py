@@ -454,12 +454,14 @@ def _read_csv_as(where: _Where, layout: Layout, encoding: str) -> ParsedTable:
 
 def _as_utf8_file(where: _Where, encoding: str, tmp: Path) -> Path:
     """The file itself when it is UTF-8; otherwise a UTF-8 copy, so DuckDB can read it."""
-    if codecs.lookup(encoding).name == "utf-8" or encoding == "utf-8-sig":
-        return where.path
     try:
-        decoder = codecs.getincrementaldecoder(encoding)(errors=_c1_errors(encoding))
+        name = codecs.lookup(encoding).name
     except LookupError:
         raise where.fail(f"unknown encoding {encoding!r}") from None
+    if name in ("utf-8", "utf-8-sig"):
+        return where.path
+    # cp1252 leaves five bytes undefined; browsers (WHATWG) map them to C1 controls, as latin-1 does.
+    decoder = codecs.getincrementaldecoder(name)(errors="cw-latin1" if name == "cp1252" else "strict")
     out = tmp / "utf8.csv"
     try:
         with open(where.path, "rb") as src, open(out, "w", encoding="utf-8", newline="") as dst:
@@ -469,11 +471,6 @@ def _as_utf8_file(where: _Where, encoding: str, tmp: Path) -> Path:
     except UnicodeDecodeError as e:
         raise where.fail(f"the file is not valid {encoding} ({e.reason} at byte {e.start})") from None
     return out
-
-
-def _c1_errors(encoding: str) -> str:
-    # cp1252 leaves five bytes undefined; browsers (WHATWG) map them to C1 controls, as latin-1 does.
-    return "cw-latin1" if codecs.lookup(encoding).name == "cp1252" else "strict"
 
 
 codecs.register_error("cw-latin1", lambda e: (e.object[e.start:e.end].decode("latin-1"), e.end))
@@ -535,9 +532,12 @@ def _bulk_read(path: Path, delim: str, width: int, where: _Where) -> list[pa.Chu
 
 @dataclass
 class _CsvScan:
-    duckdb_safe: bool  # no blank line outside quotes, quotes balanced (DuckDB drops blank lines
-    #                    and mis-reads an unclosed quote at EOF, which would shift row numbers)
-    blank_in_quotes: bool  # blank lines inside quoted cells (multi-paragraph text): harmless
+    """DuckDB drops blank lines and mis-reads a quote left open at EOF; either would shift
+    row numbers. `duckdb_safe`: neither seen. `blank_in_quotes`: blank lines that quote
+    parity places inside quoted cells (multi-paragraph text), which DuckDB keeps."""
+
+    duckdb_safe: bool
+    blank_in_quotes: bool
 
 
 def _scan_csv(path: Path) -> _CsvScan:
@@ -550,7 +550,7 @@ def _scan_csv(path: Path) -> _CsvScan:
         tail = f.read()
         scan_end = size - (len(tail) - len(tail.rstrip(b"\r\n")))  # trailing blank lines are harmless
         f.seek(0)
-        quotes, prev, pos, in_quotes = 0, b"", 0, False
+        quotes, prev, pos, blank_in_quotes = 0, b"", 0, False
         while chunk := f.read(_CHUNK_BYTES):
             if pos < scan_end:
                 window = np.frombuffer(prev + chunk[: scan_end - pos], np.uint8)
@@ -560,10 +560,10 @@ def _scan_csv(path: Path) -> _CsvScan:
                     before = quotes - prev.count(b'"') + np.searchsorted(np.flatnonzero(window == 34), blanks)
                     if (before % 2 == 0).any():
                         return _CsvScan(False, False)
-                    in_quotes = True
+                    blank_in_quotes = True
             quotes += chunk.count(b'"')
             prev, pos = chunk[-2:], pos + len(chunk)
-    return _CsvScan(quotes % 2 == 0, in_quotes)
+    return _CsvScan(quotes % 2 == 0, blank_in_quotes)
 
 
 def _blank_lines(a: np.ndarray) -> np.ndarray:

@@ -12,14 +12,12 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import pandas as pd
-
 SAMPLE_ROWS = 10
 
 
 def jsonable(value: Any) -> Any:
     """Plain JSON values from what pandas, numpy, pyarrow and DuckDB return."""
-    if value is None or value is pd.NaT or value is pd.NA:
+    if value is None or type(value).__name__ in ("NaTType", "NAType"):  # pandas' missing values
         return None
     if isinstance(value, (bool, str)):
         return value

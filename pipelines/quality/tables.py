@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import dagster as dg
-
 MART_SCHEMA = "marts"
 
 
@@ -21,12 +19,16 @@ class PublishedTable:
     contract_columns: tuple[str, ...]
 
     @property
-    def mart_key(self) -> dg.AssetKey:
+    def mart_key(self):
         """The mart's asset key (dagster-dbt's default translator: the model name)."""
+        import dagster as dg
+
         return dg.AssetKey([self.name])
 
     @property
-    def publish_key(self) -> dg.AssetKey:
+    def publish_key(self):
+        import dagster as dg
+
         return dg.AssetKey(["published", self.name])
 
     @property

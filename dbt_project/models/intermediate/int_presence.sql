@@ -11,12 +11,11 @@
 --   * Organisation: "Name (ACR)" is split into name and acronym (and "ACR (Name)" the other way round) when
 --     exactly one side looks like an acronym (no run of 3+ lower-case letters), in the name column and in the
 --     acronym column. Acronym = the acronym column, else the one split from the name. Then the org_aliases
---     seed gives the canonical acronym and name.
+--     seed gives the canonical acronym and name (matched on the name as given, then the split name, then the
+--     acronym; a country-specific alias before a global one).
 --     org_key = upper-cased normalised acronym when there is one, else the normalised name.
 --     No name and no acronym, or a placeholder (`Not in the list`, `Other`, `N/A`, ...) -> excluded
 --     (`no_organisation`).
---     The org_aliases seed is matched on the name as given, then the split name, then the acronym, a
---     country-specific alias before a global one.
 --   * Organisation type: org_types seed on normalise_key(org_type), else the type the org_aliases seed gives;
 --     a type given by the source but not in the seed is reported (the row stays).
 --   * A row whose admin1 cannot be resolved is excluded (`admin_unmatched`). A row resolved at admin1 only is
