@@ -143,16 +143,19 @@ def cmd_config_suggest_4w(args) -> int:
 
 def cmd_ui(args) -> int:
     """`dagster dev` on this code location, with the instance under the data dir and the repo's dagster.yaml."""
-    import subprocess
-
     _set_env(args)
-    env = dict(os.environ, DAGSTER_HOME=str(dagster_home()))
-    cmd = [sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", args.host, "-p", str(args.port)]
-    _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={env['DAGSTER_HOME']}); Ctrl-C stops it")
-    try:
-        return subprocess.call(cmd, env=env, cwd=str(REPO_ROOT))
-    except KeyboardInterrupt:
-        return 0
+    home = dagster_home()
+    env = dict(os.environ, DAGSTER_HOME=str(home))
+    cmd = [
+        sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-d", str(REPO_ROOT),
+        "-h", args.host, "-p", str(args.port),
+    ]
+    _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home}); Ctrl-C stops it")
+    # Replace this process, so that Ctrl-C and kill reach dagster dev (and its webserver and daemon) directly.
+    # Started from the instance directory: dagster dev warns about any other dagster.yaml in its folder.
+    os.chdir(home)
+    os.execve(sys.executable, cmd, env)
+    return 0  # not reached
 
 
 def cmd_docs(args) -> int:

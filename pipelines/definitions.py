@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.publish import PUBLISH_ASSETS
-from pipelines.quality.checks import SUITE_CHECKS
+from pipelines.publish import build_publish_assets
+from pipelines.quality.checks import build_suite_checks
+from pipelines.quality.tables import mart_asset_keys
 from pipelines.schedules import SCHEDULES, refresh_job
 from pipelines.sensors import SENSORS
 from pipelines.settings import ClusterwatchSettings
@@ -14,10 +15,12 @@ from pipelines.transform.dbt_assets import build_dbt_assets, dbt_resource
 
 
 def build_definitions() -> dg.Definitions:
+    dbt_assets = build_dbt_assets()
+    marts = mart_asset_keys(dbt_assets)  # the published marts' asset keys, as the dbt translator names them
     return dg.Definitions(
-        assets=[*RAW_ASSETS, admin_lookup, build_dbt_assets(), *PUBLISH_ASSETS],
+        assets=[*RAW_ASSETS, admin_lookup, dbt_assets, *build_publish_assets(marts)],
         # Blocking: a mart whose suite fails is not published (its previous version stays current).
-        asset_checks=SUITE_CHECKS,
+        asset_checks=build_suite_checks(marts),
         # Daily refresh and the HDX change sensor: one run per country partition, then one downstream run.
         jobs=[refresh_job],
         schedules=SCHEDULES,

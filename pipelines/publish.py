@@ -562,13 +562,13 @@ def record_blocked(
 
 
 # -- the Dagster assets --------------------------------------------------------------------------------------
-def _failed_dbt_tests(context, table: PublishedTable) -> tuple[list[dict], list[str]]:
+def _failed_dbt_tests(context, mart_key) -> tuple[list[dict], list[str]]:
     """Latest results of the dbt tests (dagster-dbt asset checks) on the mart; the names of error-severity failures."""
     from pipelines.quality.checks import SUITE_CHECK_NAME
 
     graph = context.job_def.asset_layer.asset_graph
     tests, failed = [], []
-    for key in sorted(graph.get_check_keys_for_assets({table.mart_key}), key=lambda k: k.name):
+    for key in sorted(graph.get_check_keys_for_assets({mart_key}), key=lambda k: k.name):
         if key.name == SUITE_CHECK_NAME:
             continue
         record = context.instance.get_latest_asset_check_evaluation_record(key)
@@ -583,7 +583,7 @@ def _failed_dbt_tests(context, table: PublishedTable) -> tuple[list[dict], list[
     return tests, failed
 
 
-def publish_asset(table: PublishedTable):
+def publish_asset(table: PublishedTable, mart_key):
     """The Dagster asset `published/<table>` (Dagster is imported here: the machinery above works without it)."""
     import dagster as dg
 
@@ -592,7 +592,7 @@ def publish_asset(table: PublishedTable):
 
     @dg.asset(
         key=table.publish_key,
-        deps=[table.mart_key],
+        deps=[mart_key],
         group_name="publish",
         description=f"Publishes the `{table.name}` mart ({table.grain}) to data/published/ as parquet, CSV with "
         f"HXL tags, and in clusterwatch.duckdb, once its quality checks passed. Write-audit-publish: the new "
@@ -610,7 +610,7 @@ def publish_asset(table: PublishedTable):
         cfg = settings.config()
         version = run_version(context.instance, context.run_id)
         result = latest_result(table.name)
-        dbt_tests, dbt_failed = _failed_dbt_tests(context, table)
+        dbt_tests, dbt_failed = _failed_dbt_tests(context, mart_key)
         with connect(read_only=True) as con:
             _, current_fp = fingerprint(con, table.relation)
             problem = None
@@ -667,16 +667,9 @@ def publish_asset(table: PublishedTable):
     return _publish
 
 
-_ASSETS: list = []
-
-
-def __getattr__(name: str):
-    """PUBLISH_ASSETS is built on first use, so that scripts using only the publication machinery skip Dagster."""
-    if name == "PUBLISH_ASSETS":
-        if not _ASSETS:
-            _ASSETS.extend(publish_asset(t) for t in PUBLISHED_TABLES)
-        return _ASSETS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def build_publish_assets(mart_keys: dict) -> list:
+    """One publish asset per published table, downstream of its mart (see quality.tables.mart_asset_keys)."""
+    return [publish_asset(t, mart_keys[t.name]) for t in PUBLISHED_TABLES]
 
 
 def check_consistency(root: Path | None = None, manifest: dict | None = None) -> list[str]:

@@ -274,13 +274,16 @@ def test_docs_regenerates_the_data_dictionary(capsys, tmp_path):
 
 def test_ui_runs_dagster_dev_on_this_instance(monkeypatch, data_dir, capsys):
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env, cwd: calls.append((cmd, env, cwd)) or 0)
+    monkeypatch.setattr(os, "execve", lambda exe, cmd, env: calls.append((exe, cmd, env, os.getcwd())))
+    monkeypatch.chdir(REPO_ROOT)  # restored after the test (the command changes directory before exec)
     code, out = run_cli(capsys, "ui", "--port", "3111")
     assert code == 0
-    (cmd, env, cwd), = calls
-    assert cmd[1:] == ["-m", "dagster", "dev", "-m", "pipelines.definitions", "-h", "127.0.0.1", "-p", "3111"]
+    (exe, cmd, env, cwd), = calls
+    assert exe == sys.executable
+    assert cmd[1:] == ["-m", "dagster", "dev", "-m", "pipelines.definitions", "-d", str(REPO_ROOT),
+                       "-h", "127.0.0.1", "-p", "3111"]
     home = Path(env["DAGSTER_HOME"])
-    assert home == data_dir / "dagster"
+    assert home == data_dir / "dagster" and Path(cwd) == home
     assert (home / "dagster.yaml").read_bytes() == (REPO_ROOT / "dagster.yaml").read_bytes()
     assert "http://127.0.0.1:3111" in out
     assert yaml.safe_load((home / "dagster.yaml").read_text())["concurrency"]["pools"]["default_limit"] == 1

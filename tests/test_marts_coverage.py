@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import decimal
+import json
 import os
 import re
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.lib.config import load_config
 from pipelines.lib.paths import DBT_PROJECT_DIR, REPO_ROOT
 
 CONFIG = REPO_ROOT / "pipelines" / "config" / "hdx_snapshot.yaml"
@@ -146,6 +148,8 @@ def built(real_snapshot, tmp_path_factory):
             str(BIN / "dbt"), "build",
             "--select", "+coverage+", "+gaps+", "+quality_issues+",
             "--indirect-selection", "cautious",
+            # as the Dagster run does (pipelines/transform/dbt_assets.py): the config's countries
+            "--vars", json.dumps({"countries": load_config(CONFIG).countries}),
             "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         ],
         env,

@@ -70,6 +70,28 @@ def assert_published_whole(published: Path, tables=TABLES) -> dict:
     return m
 
 
+# -- wiring ----------------------------------------------------------------------------------------------------
+def test_publish_assets_wait_for_the_blocking_checks_of_the_dbt_marts():
+    """Each published/<table> depends on the dbt mart (whatever key the translator gives it), and that mart has
+    the blocking great-expectations suite and dbt's blocking tests: Dagster skips publish when one fails."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for t in TABLES:
+        node = graph.get(dg.AssetKey(["published", t]))
+        assert node.group_name == "publish"
+        (mart,) = node.parent_keys
+        assert mart in graph.materializable_asset_keys and mart.path[-1] == t
+        checks = graph.get_check_keys_for_assets({mart})
+        suite = dg.AssetCheckKey(mart, "quality_suite")
+        assert suite in checks and graph.get_check_spec(suite).blocking
+        dbt_tests = [k for k in checks if k != suite]
+        assert dbt_tests and all(graph.get_check_spec(k).blocking for k in dbt_tests
+                                 if k.name.startswith(("not_null", "unique")))
+
+
 # -- the publish machinery, killed at every step (small warehouse, publish in a subprocess) ------------------
 def publish_in_subprocess(data_dir: Path, version: str, tables: list[str], crash: str = "") -> subprocess.CompletedProcess:
     script = textwrap.dedent(

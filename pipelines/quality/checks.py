@@ -66,9 +66,9 @@ def evaluate(table: PublishedTable, cfg, *, run_id: str, version: str, log=None)
     return result
 
 
-def suite_check(table: PublishedTable) -> dg.AssetChecksDefinition:
+def suite_check(table: PublishedTable, mart_key: dg.AssetKey) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=table.mart_key,
+        asset=mart_key,
         name=SUITE_CHECK_NAME,
         blocking=True,
         description=f"great-expectations suite of `{table.name}` ({table.grain}): keys, nulls, accepted codes, "
@@ -114,4 +114,6 @@ def suite_check(table: PublishedTable) -> dg.AssetChecksDefinition:
     return _check
 
 
-SUITE_CHECKS = [suite_check(t) for t in PUBLISHED_TABLES]
+def build_suite_checks(mart_keys: dict[str, dg.AssetKey]) -> list[dg.AssetChecksDefinition]:
+    """One blocking check per published table, on its mart's asset key (see tables.mart_asset_keys)."""
+    return [suite_check(t, mart_keys[t.name]) for t in PUBLISHED_TABLES]

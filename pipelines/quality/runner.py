@@ -171,6 +171,9 @@ def _run_gx(df, suite: Suite, checks: list[GxCheck]) -> list[ExpectationResult]:
             observed = f"{failing_count:,} of {res.get('element_count', len(df)):,} rows" + (
                 f" ({pct:.2f}%)" if pct else ""
             )
+        if cfg.type == "expect_table_columns_to_match_set":  # say what is missing, not every column
+            missing = sorted(set(cfg.kwargs.get("column_set") or []) - set(df.columns))
+            observed = f"missing: {', '.join(missing)}" if missing else f"all {len(cfg.kwargs.get('column_set') or [])} present"
         sample_cols = [*suite.key_columns, *check.columns]
         results[name] = ExpectationResult(
             name=name,
@@ -211,6 +214,8 @@ def _run_sql(con, check: SqlCheck) -> ExpectationResult:
 
 def run_suite(con, suite: Suite, *, run_id: str | None = None, version: str | None = None) -> SuiteResult:
     """Evaluate every check of the suite against the mart; the order of the results is the suite's."""
+    if any(isinstance(c, GxCheck) for c in suite.checks):
+        import great_expectations  # noqa: F401 - imported once per process (seconds), not counted as validation time
     started = time.perf_counter()
     row_count, fp = fingerprint(con, suite.relation)
     gx_checks = [c for c in suite.checks if isinstance(c, GxCheck)]

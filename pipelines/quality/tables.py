@@ -19,13 +19,6 @@ class PublishedTable:
     contract_columns: tuple[str, ...]
 
     @property
-    def mart_key(self):
-        """The mart's asset key (dagster-dbt's default translator: the model name)."""
-        import dagster as dg
-
-        return dg.AssetKey([self.name])
-
-    @property
     def publish_key(self):
         import dagster as dg
 
@@ -94,6 +87,20 @@ PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
 )
 
 TABLES_BY_NAME: dict[str, PublishedTable] = {t.name: t for t in PUBLISHED_TABLES}
+
+
+def mart_asset_keys(dbt_assets) -> dict:
+    """Each published table's mart asset key, as the dbt assets define it (never guessed: the translator
+    decides, e.g. `marts/coverage`). A published table without its dbt model is a definition error."""
+    from dagster_dbt import get_asset_key_for_model
+
+    keys = {}
+    for t in PUBLISHED_TABLES:
+        try:
+            keys[t.name] = get_asset_key_for_model([dbt_assets], t.name)
+        except Exception as e:  # noqa: BLE001 - dagster-dbt raises a bare KeyError/Check error
+            raise ValueError(f"published table {t.name!r} has no dbt model of that name in dbt_project/models: {e}") from e
+    return keys
 
 
 def published_table(name: str) -> PublishedTable:
