@@ -1,11 +1,13 @@
 """Write-audit-publish.
 
+- Wiring: each publish asset waits for the blocking checks (GX suite and dbt tests) of its dbt mart.
 - Publish machinery in a subprocess killed (os._exit) at every step of a publication: the previous
   version stays whole and readable, the manifest consistent, and the next publication repairs the rest.
-- REAL refreshes (`clusterwatch refresh`) on the generated sample and on the real HDX snapshot: every
-  table publishes and the manifest's hashes match the files; a reader holding clusterwatch.duckdb open
-  for a whole refresh sees one version only; a refresh killed between writing and swapping leaves the
-  previous publication untouched.
+- REAL refreshes (`clusterwatch refresh`) on the generated sample, sharing one data directory:
+  (a) every table publishes and the manifest's hashes match the files; (d) a reader holding
+  clusterwatch.duckdb open for a whole refresh sees one version only; (c) a publish run killed between
+  writing and swapping leaves the previous publication untouched; (b) a negative FTS requirement blocks
+  funding_by_cluster only. The real-snapshot refreshes are in test_quality.py.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ import duckdb
 import pytest
 
 from pipelines.publish import CRASH_ENV
-from tests.test_quality import REAL_CONFIG, build_tiny_warehouse, refresh, tiny_config
+from tests.test_quality import build_tiny_warehouse, refresh
 
 REPO = Path(__file__).resolve().parents[1]
 TABLES = ("coverage", "gaps", "funding_by_cluster", "funding_flows", "cluster_activations", "quality_issues")
@@ -290,35 +292,57 @@ def test_reader_holding_the_analyst_db_sees_one_version(sample_data, tmp_path):
     assert_published_whole(published)
 
 
-@pytest.mark.slow
-def test_refresh_killed_between_writing_and_swapping(sample_data):
-    published = sample_data / "published"
-    before = {p.name: sha(p) for p in published.iterdir() if p.is_file() and not p.name.startswith(".")}
-    env = {**os.environ, "CLUSTERWATCH_DATA_DIR": str(sample_data), CRASH_ENV: "written"}
+PUBLISH_ONLY = textwrap.dedent(
+    """
+    import sys
+    from pipelines.cli import instance
+    from pipelines.definitions import build_definitions
+    defs = build_definitions()
+    keys = [k for k in defs.resolve_asset_graph().materializable_asset_keys if k.path[0] == "published"]
+    job = defs.resolve_implicit_global_asset_job_def()
+    result = job.execute_in_process(instance=instance(), asset_selection=keys, raise_on_error=False)
+    sys.exit(0 if result.success else 1)
+    """
+)
+
+
+def run_publish_only(data_dir: Path, crash: str = "") -> subprocess.CompletedProcess:
+    """The publish assets alone, as a Dagster run in a subprocess (the marts and their checks are already there)."""
+    env = {**os.environ, "CLUSTERWATCH_DATA_DIR": str(data_dir), CRASH_ENV: crash}
     for var in ("CLUSTERWATCH_CONFIG", "CLUSTERWATCH_SNAPSHOT", "CLUSTERWATCH_LIVE"):
         env.pop(var, None)
-    killed = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=900)
+    return subprocess.run([sys.executable, "-c", PUBLISH_ONLY], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.mark.slow
+def test_publish_killed_between_writing_and_swapping(sample_data):
+    published = sample_data / "published"
+    before = {p.name: sha(p) for p in published.iterdir() if p.is_file() and not p.name.startswith(".")}
+    killed = run_publish_only(sample_data, crash="written")
     assert killed.returncode == 75, killed.stdout[-3000:] + killed.stderr[-3000:]
     # the new version was written in full (it is there, unfinished) but nothing current changed
     assert list((published / "versions").glob("*/*.tmp"))
     after = {p.name: sha(p) for p in published.iterdir() if p.is_file() and not p.name.startswith(".")}
     assert after == before
     assert_published_whole(published)
+    # the next publication clears the unfinished version and publishes
+    again = run_publish_only(sample_data)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert not list((published / "versions").glob("*/*.tmp"))
+    assert_published_whole(published)
 
 
 @pytest.mark.slow
-@pytest.mark.real
-def test_real_snapshot_refresh_publishes_every_table(tmp_path, real_snapshot):
-    data = tmp_path / "data"
-    started = time.perf_counter()
-    code, out = refresh(data, "--config", str(REAL_CONFIG), "--snapshot", str(real_snapshot))
-    assert code == 0, out
-    print(f"real snapshot refresh: {time.perf_counter() - started:.1f}s")
-    m = assert_published_whole(data / "published")
-    assert {s["source_key"] for s in m["sources"]} >= {"fts_globalcluster_all", "hno_hpc_2024", "som_3w_2025_jan_apr"}
-    fbc = m["tables"]["funding_by_cluster"]
-    assert fbc["row_count"] > 100 and fbc["checks"]["success"]
-    assert {s["dataset_id"] for s in fbc["sources"]} == {"global-requirements-and-funding-data"}
-    for e in m["tables"].values():
-        assert e["sources"] and all(s["resource_modified"] and s["source_sha256"] for s in e["sources"])
+def test_bad_fts_data_blocks_only_its_table_on_the_sample(sample_data):
+    """(b) on the sample: a negative requirement in the FTS file blocks funding_by_cluster only."""
+    from tests.test_quality import assert_blocked_run, negate_first_requirement
+
+    published = sample_data / "published"
+    baseline = manifest_of(published)
+    assert all(e["status"] == "published" for e in baseline["tables"].values())
+    before = {n: sha(published / n) for n in ("funding_by_cluster.csv", "funding_by_cluster.parquet")}
+    fts = sample_data / "sample-snapshot" / "fts" / "fts_requirements_funding_globalcluster_global.csv"
+    negate_first_requirement(fts, "XAR")
+    code, out = refresh(sample_data)
+    assert_blocked_run(sample_data, code, out, before, baseline)

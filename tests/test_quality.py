@@ -1,11 +1,11 @@
 """Quality gates.
 
-Fast tests run the suites on small marts built by hand in a private warehouse. The slow tests run REAL
-refreshes (`clusterwatch refresh`, in process) on the generated sample and on a copy of the real HDX
-snapshot, then inject bad FTS data (a negative requirement): the blocking check must stop
+Fast tests run the suites on small marts built by hand in a private warehouse. The slow test runs REAL
+refreshes (`clusterwatch refresh`, in process) on a copy of the real HDX snapshot: (a) every table
+publishes; then (b) bad FTS data (a negative requirement) is injected: the blocking check must stop
 funding_by_cluster's publication, keep its previously published files byte-identical, let the other
 tables publish, fail the run with a message naming the table, the expectation and a failing row, and
-write the quality report.
+write the quality report. The same scenario on the sample is in test_publish.py (it shares its data dir).
 """
 from __future__ import annotations
 
@@ -286,22 +286,6 @@ def assert_blocked_run(data_dir: Path, code: int, output: str, before: dict[str,
     assert "funding_by_cluster" in text and "requirements_usd_not_negative" in text and "blocked" in text
 
 
-@pytest.mark.slow
-def test_bad_fts_data_blocks_only_its_table_on_the_sample(tmp_path):
-    data = tmp_path / "data"
-    code, out = refresh(data)
-    assert code == 0, out
-    published = data / "published"
-    baseline = json.loads((published / "manifest.json").read_text())
-    assert all(e["status"] == "published" for e in baseline["tables"].values())
-    before = {n: sha(published / n) for n in ("funding_by_cluster.csv", "funding_by_cluster.parquet")}
-
-    fts = next((data / "sample-snapshot").rglob("fts_requirements_funding_globalcluster*.csv"))
-    negate_first_requirement(fts, "XAR")
-    code, out = refresh(data)
-    assert_blocked_run(data, code, out, before, baseline)
-
-
 def copy_real_snapshot(real_snapshot: Path, dest: Path) -> Path:
     """The files the real-snapshot config reads, copied at test time (never into the repo)."""
     from pipelines.lib.config import load_config
@@ -319,14 +303,24 @@ def copy_real_snapshot(real_snapshot: Path, dest: Path) -> Path:
 
 @pytest.mark.slow
 @pytest.mark.real
-def test_bad_fts_data_blocks_only_its_table_on_the_real_snapshot(tmp_path, real_snapshot):
+def test_real_snapshot_publishes_then_bad_fts_data_blocks_only_its_table(tmp_path, real_snapshot):
     snap = copy_real_snapshot(real_snapshot, tmp_path / "snapshot")
     data = tmp_path / "data"
     args = ("--config", str(REAL_CONFIG), "--snapshot", str(snap))
     code, out = refresh(data, *args)
     assert code == 0, out
     published = data / "published"
-    baseline = json.loads((published / "manifest.json").read_text())
+    # (a) on the real snapshot: every table publishes, and the manifest's hashes match the files
+    from tests.test_publish import assert_published_whole
+
+    baseline = assert_published_whole(published)
+    assert {s["source_key"] for s in baseline["sources"]} >= {"fts_globalcluster_all", "hno_hpc_2024", "som_3w_2025_jan_apr"}
+    fbc = baseline["tables"]["funding_by_cluster"]
+    assert fbc["row_count"] > 100 and fbc["checks"]["success"]
+    assert {s["dataset_id"] for s in fbc["sources"]} == {"global-requirements-and-funding-data"}
+    for e in baseline["tables"].values():
+        assert e["status"] == "published"
+        assert e["sources"] and all(s["resource_modified"] and s["source_sha256"] for s in e["sources"])
     before = {n: sha(published / n) for n in ("funding_by_cluster.csv", "funding_by_cluster.parquet")}
 
     from pipelines.lib.config import load_config

@@ -2,7 +2,8 @@
 
 Column names are the source headers in snake_case (see ingest.snake_case). A file may bring more
 columns (they are kept); a file that lacks a contract column is refused with an error naming it.
-Every contract table exists even before its first load, so dbt builds on any config.
+Every contract table exists even before its first load, so dbt builds on any config. The loader adds
+reference_period_start/end and reference_year from the config where a resource sets them.
 """
 from __future__ import annotations
 

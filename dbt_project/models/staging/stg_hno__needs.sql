@@ -1,7 +1,7 @@
 -- HDX Global HPC HNO: one row per raw.hno_hpc row, renamed and typed. Category rows and totals are both kept
 -- here; int_needs__hno keeps the totals only. Figures are parsed with parse_count and kept as given (*_raw).
 -- The reference period comes from raw columns when the loader provides them (reference_period_start/end,
--- year), else it is null here and int_needs__sources fills it (see that model).
+-- reference_year), else it is null here and int_needs__sources fills it (see that model).
 {%- set raw_columns = adapter.get_columns_in_relation(source('raw', 'hno_hpc')) | map(attribute='name') | map('lower') | list if execute else [] %}
 select
     upper(nullif(trim(country_iso3), '')) as country_code,
@@ -32,8 +32,8 @@ select
     {%- else -%}
     cast(null as date) as reference_period_end,
     {%- endif %}
-    {% if 'year' in raw_columns -%}
-    try_cast(nullif(trim(year), '') as integer) as reference_year,
+    {% if 'reference_year' in raw_columns -%}
+    try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
     {%- else -%}
     cast(null as integer) as reference_year,
     {%- endif %}

@@ -41,8 +41,8 @@ select
     {%- else -%}
     cast(null as date) as reference_period_end,
     {%- endif %}
-    {% if 'year' in raw_columns -%}
-    try_cast(nullif(trim(year), '') as integer) as reference_year,
+    {% if 'reference_year' in raw_columns -%}
+    try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
     {%- else -%}
     cast(null as integer) as reference_year,
     {%- endif %}
