@@ -8,6 +8,7 @@
     'int_quality_issues__presence',
     'int_quality_issues__needs',
     'int_quality_issues__coverage',
+    'int_quality_issues__fts',
 ] %}
 with issues as (
     {%- for m in issue_models %}
