@@ -336,6 +336,8 @@ def repair(root: Path, manifest: dict, log=None) -> list[str]:
     for t in PUBLISHED_TABLES:
         entry = tables.get(t.name) or {}
         if not entry.get("version"):
+            if not (root / MANIFEST).exists():
+                continue  # no manifest at all: do not guess, leave the files alone
             for fname in _top_level_files(t.name):  # a first publication that crashed before its manifest
                 if (root / fname).exists():
                     (root / fname).unlink()

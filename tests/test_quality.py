@@ -9,13 +9,14 @@ write the quality report. The same scenario on the sample is in test_publish.py 
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -207,19 +208,18 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def refresh(data_dir: Path, *args: str) -> tuple[int, str]:
-    """`clusterwatch refresh` in this process (the CLI's own code path), with a private data dir."""
-    from pipelines.cli import main
+def refresh(data_dir: Path, *args: str, env: dict | None = None) -> tuple[int, str]:
+    """`clusterwatch refresh` as its own process, with a private data dir. (A process per refresh: the country
+    partitions of the raw assets are fixed when the definitions are imported, so configs cannot share one.)"""
     from pipelines.settings import ENV_CONFIG, ENV_LIVE, ENV_SNAPSHOT
 
-    out = io.StringIO()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CLUSTERWATCH_DATA_DIR", str(data_dir))
-        for var in (ENV_CONFIG, ENV_SNAPSHOT, ENV_LIVE, "CLUSTERWATCH_PUBLISH_CRASH_AT"):
-            mp.delenv(var, raising=False)
-        with contextlib.redirect_stdout(out):
-            code = main(["refresh", *args])
-    return code, out.getvalue()
+    run_env = {**os.environ, "CLUSTERWATCH_DATA_DIR": str(data_dir), **(env or {})}
+    for var in (ENV_CONFIG, ENV_SNAPSHOT, ENV_LIVE, "CLUSTERWATCH_PUBLISH_CRASH_AT"):
+        if var not in (env or {}):
+            run_env.pop(var, None)
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh", *args], cwd=REPO, env=run_env,
+                          capture_output=True, text=True, timeout=1500)
+    return done.returncode, done.stdout + ("\n" + done.stderr[-5000:] if done.returncode else "")
 
 
 def negate_first_requirement(csv_path: Path, country: str) -> dict:
@@ -262,17 +262,19 @@ def assert_blocked_run(data_dir: Path, code: int, output: str, before: dict[str,
         assert manifest["tables"][t]["version"] != baseline["tables"][t]["version"], t
     assert manifest["files"]["funding_by_cluster.csv"]["sha256"] == before["funding_by_cluster.csv"]
     # Dagster really skipped the blocked publish step: its last materialization is the baseline run's
-    from pipelines.cli import instance
     import dagster as dg
+
+    from pipelines.cli import instance
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CLUSTERWATCH_DATA_DIR", str(data_dir))
         inst = instance()
         fbc_event = inst.get_latest_materialization_event(dg.AssetKey(["published", "funding_by_cluster"]))
         cov_event = inst.get_latest_materialization_event(dg.AssetKey(["published", "coverage"]))
-        check = inst.get_latest_asset_check_evaluation_record(
-            dg.AssetCheckKey(dg.AssetKey(["funding_by_cluster"]), "quality_suite")
-        )
+        from pipelines.definitions import defs
+
+        (mart,) = defs.resolve_asset_graph().get(dg.AssetKey(["published", "funding_by_cluster"])).parent_keys
+        check = inst.get_latest_asset_check_evaluation_record(dg.AssetCheckKey(mart, "quality_suite"))
         assert fbc_event.run_id == baseline["tables"]["funding_by_cluster"]["run_id"]
         assert cov_event.run_id == manifest["tables"]["coverage"]["run_id"] != fbc_event.run_id
         assert check.run_id == cov_event.run_id
