@@ -98,21 +98,25 @@ def shape_generic(res: Resource, parsed: ParsedTable) -> pa.Table:
     names = _unique([snake_case(c) for c in parsed.columns])
     arrays = [parsed.table.column(c) for c in parsed.columns]
     n = parsed.table.num_rows
-    fixed = dict(res.constants)
-    # The config's reference period travels with the rows, so marts can say which period a figure is for.
-    if res.reference_period:
-        fixed.setdefault("reference_period_start", res.reference_period.start.isoformat())
-        fixed.setdefault("reference_period_end", res.reference_period.end.isoformat())
-    if res.year:
-        fixed.setdefault("reference_year", str(res.year))
-    for field, value in fixed.items():
-        name = snake_case(field)
-        if name in names:
+    for field, value in res.constants.items():
+        if snake_case(field) in names:
             raise SourceFormatError(
                 f"constant {field!r} clashes with a column of the file", dataset=res.dataset, resource=res.resource_name
             )
-        names.append(name)
+        names.append(snake_case(field))
         arrays.append(pa.array([value] * n, type=pa.string()))
+    # The config's reference period travels with the rows (unless the file has its own), so marts can say
+    # which period a figure is for.
+    reference = {}
+    if res.reference_period:
+        reference["reference_period_start"] = res.reference_period.start.isoformat()
+        reference["reference_period_end"] = res.reference_period.end.isoformat()
+    if res.year:
+        reference["reference_year"] = str(res.year)
+    for name, value in reference.items():
+        if name not in names:
+            names.append(name)
+            arrays.append(pa.array([value] * n, type=pa.string()))
     names.append("_row_number")
     arrays.append(parsed.table.column("_row_number"))
     return pa.table(dict(zip(names, arrays)))
