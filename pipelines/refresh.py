@@ -30,14 +30,32 @@ def _describe_step_failures(result: dg.ExecuteInProcessResult) -> str:
     return "\n".join(lines) or "see the Dagster run log"
 
 
-def _print_materializations(result: dg.ExecuteInProcessResult, say: Callable[[str], None]) -> None:
+def _print_progress(result: dg.ExecuteInProcessResult, say: Callable[[str], None]) -> None:
+    """One line per step with its time and row counts; dbt models and checks summarised."""
+    mats: dict[str, list] = {}
     for ev in result.get_asset_materialization_events():
-        mat = ev.event_specific_data.materialization
-        md = mat.metadata
-        rows = md.get("dagster/row_count")
-        rows_txt = f"{rows.value:,} rows" if rows is not None else ""
-        part = f" [{mat.partition}]" if mat.partition else ""
-        say(f"    {mat.asset_key.to_user_string()}{part}: {rows_txt}")
+        mats.setdefault(ev.step_key, []).append(ev.event_specific_data.materialization)
+    for ev in result.all_events:
+        if not (ev.is_step_success or ev.is_step_failure):
+            continue
+        seconds = ev.event_specific_data.duration_ms / 1000 if ev.is_step_success else None
+        done = mats.get(ev.step_key, [])
+        counted = [m for m in done if "dagster/row_count" in m.metadata]
+        if counted:
+            detail = ", ".join(
+                f"{m.asset_key.to_user_string()}{f' [{m.partition}]' if m.partition else ''} {m.metadata['dagster/row_count'].value:,} rows"
+                for m in counted
+            )
+        else:
+            detail = f"{len(done)} assets" if done else ""
+        state = f"{seconds:.1f}s" if seconds is not None else "FAILED"
+        say(f"    {ev.step_key:32s} {state:>7s}  {detail}")
+    checks = result.get_asset_check_evaluations()
+    if checks:
+        failed = [c for c in checks if not c.passed]
+        say(f"    checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
+        for c in failed:
+            say(f"      FAILED {c.asset_key.to_user_string()}: {c.check_name}")
 
 
 def _run(defs: dg.Definitions, instance, selection, say, label: str, partition_key: str | None = None, tags=None):
@@ -50,8 +68,10 @@ def _run(defs: dg.Definitions, instance, selection, say, label: str, partition_k
         partition_key=partition_key,
         raise_on_error=False,
         tags=tags or {},
+        # The terminal gets the progress lines below; the full log stays in the Dagster instance.
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
-    _print_materializations(result, say)
+    _print_progress(result, say)
     seconds = time.perf_counter() - started
     if not result.success:
         raise RefreshFailed(f"{label}:\n{_describe_step_failures(result)}")
