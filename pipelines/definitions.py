@@ -5,7 +5,7 @@ import dagster as dg
 
 from pipelines.publish import build_publish_assets
 from pipelines.quality.checks import build_suite_checks
-from pipelines.quality.tables import mart_asset_keys
+from pipelines.quality.tables import mart_asset_keys, mart_dbt_tests
 from pipelines.schedules import SCHEDULES, refresh_job
 from pipelines.sensors import SENSORS
 from pipelines.settings import ClusterwatchSettings
@@ -18,7 +18,7 @@ def build_definitions() -> dg.Definitions:
     dbt_assets = build_dbt_assets()
     marts = mart_asset_keys(dbt_assets)  # the published marts' asset keys, as the dbt translator names them
     return dg.Definitions(
-        assets=[*RAW_ASSETS, admin_lookup, dbt_assets, *build_publish_assets(marts)],
+        assets=[*RAW_ASSETS, admin_lookup, dbt_assets, *build_publish_assets(marts, mart_dbt_tests(dbt_assets))],
         # Blocking: a mart whose suite fails is not published (its previous version stays current).
         asset_checks=build_suite_checks(marts),
         # Daily refresh and the HDX change sensor: one run per country partition, then one downstream run.

@@ -564,15 +564,10 @@ def record_blocked(
 
 
 # -- the Dagster assets --------------------------------------------------------------------------------------
-def _failed_dbt_tests(context, mart_key) -> tuple[list[dict], list[str]]:
-    """Latest results of the dbt tests (dagster-dbt asset checks) on the mart; the names of error-severity failures."""
-    from pipelines.quality.checks import SUITE_CHECK_NAME
-
-    graph = context.job_def.asset_layer.asset_graph
+def _failed_dbt_tests(context, check_keys) -> tuple[list[dict], list[str]]:
+    """Latest results of the mart's dbt tests (dagster-dbt asset checks); the names of error-severity failures."""
     tests, failed = [], []
-    for key in sorted(graph.get_check_keys_for_assets({mart_key}), key=lambda k: k.name):
-        if key.name == SUITE_CHECK_NAME:
-            continue
+    for key in check_keys:
         record = context.instance.get_latest_asset_check_evaluation_record(key)
         evaluation = None
         if record and record.event and record.event.dagster_event:
@@ -585,7 +580,7 @@ def _failed_dbt_tests(context, mart_key) -> tuple[list[dict], list[str]]:
     return tests, failed
 
 
-def publish_asset(table: PublishedTable, mart_key):
+def publish_asset(table: PublishedTable, mart_key, dbt_tests: list | None = None):
     """The Dagster asset `published/<table>` (Dagster is imported here: the machinery above works without it)."""
     import dagster as dg
 
@@ -612,7 +607,7 @@ def publish_asset(table: PublishedTable, mart_key):
         cfg = settings.config()
         version = run_version(context.instance, context.run_id)
         result = latest_result(table.name)
-        dbt_tests, dbt_failed = _failed_dbt_tests(context, mart_key)
+        dbt_results, dbt_failed = _failed_dbt_tests(context, dbt_tests or [])
         with connect(read_only=True) as con:
             _, current_fp = fingerprint(con, table.relation)
             problem = None
@@ -639,7 +634,7 @@ def publish_asset(table: PublishedTable, mart_key):
                     keep_versions=cfg.publish.keep_versions,
                     config_info={"name": cfg.name, "countries": cfg.countries,
                                  "path": str(cfg.source_path) if cfg.source_path else None},
-                    dbt_tests=dbt_tests,
+                    dbt_tests=dbt_results,
                     log=context.log.info,
                 )
             except PublishError as e:
@@ -660,7 +655,7 @@ def publish_asset(table: PublishedTable, mart_key):
                     + "\n".join(f"| {k} | {v['bytes']:,} | `{v['sha256'][:16]}` |" for k, v in entry["files"].items())
                 ),
                 "checks": result.summary(),
-                "dbt_tests": len(dbt_tests),
+                "dbt_tests": len(dbt_results),
                 "previous_version": entry.get("previous_version") or "none",
                 "seconds": round(entry.get("seconds", 0.0), 2),
             }
@@ -669,9 +664,10 @@ def publish_asset(table: PublishedTable, mart_key):
     return _publish
 
 
-def build_publish_assets(mart_keys: dict) -> list:
-    """One publish asset per published table, downstream of its mart (see quality.tables.mart_asset_keys)."""
-    return [publish_asset(t, mart_keys[t.name]) for t in PUBLISHED_TABLES]
+def build_publish_assets(mart_keys: dict, dbt_tests: dict | None = None) -> list:
+    """One publish asset per published table, downstream of its mart (see quality.tables.mart_asset_keys);
+    `dbt_tests` (quality.tables.mart_dbt_tests) are the mart's dbt tests whose latest result publish re-checks."""
+    return [publish_asset(t, mart_keys[t.name], (dbt_tests or {}).get(t.name)) for t in PUBLISHED_TABLES]
 
 
 def check_consistency(root: Path | None = None, manifest: dict | None = None) -> list[str]:

@@ -6,8 +6,10 @@
 - REAL refreshes (`clusterwatch refresh`) on the generated sample, sharing one data directory:
   (a) every table publishes and the manifest's hashes match the files; (d) a reader holding
   clusterwatch.duckdb open for a whole refresh sees one version only; (c) a publish run killed between
-  writing and swapping leaves the previous publication untouched; (b) a negative FTS requirement blocks
-  funding_by_cluster only. The real-snapshot refreshes are in test_quality.py.
+  writing and swapping leaves the previous publication untouched; publish refuses a mart whose latest dbt
+  test failed; (b) a negative FTS requirement blocks funding_by_cluster only (here only when the real
+  snapshot is absent: test_quality.py runs it on the real snapshot). The real-snapshot refreshes are in
+  test_quality.py.
 """
 from __future__ import annotations
 
@@ -330,17 +332,54 @@ def test_publish_killed_between_writing_and_swapping(sample_data):
     again = run_publish_only(sample_data)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert not list((published / "versions").glob("*/*.tmp"))
+    m = assert_published_whole(published)
+    assert all(e["checks"]["dbt_tests"] for e in m["tables"].values())  # dbt's results were re-checked
+
+
+@pytest.mark.slow
+def test_publish_refuses_a_mart_whose_latest_dbt_test_failed(sample_data):
+    """Publishing on its own (e.g. from the UI) after a dbt build whose test failed: the mart is not published."""
+    import dagster as dg
+
+    from pipelines.cli import instance
+    from pipelines.definitions import defs
+
+    published = sample_data / "published"
+    before = manifest_of(published)
+    graph = defs.resolve_asset_graph()
+    (mart,) = graph.get(dg.AssetKey(["published", "funding_flows"])).parent_keys
+    test = next(k for k in graph.get_check_keys_for_assets({mart}) if k.name.startswith("unique"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CLUSTERWATCH_DATA_DIR", str(sample_data))
+        instance().report_runless_asset_event(  # what dagster-dbt records when `dbt build` fails that test
+            dg.AssetCheckEvaluation(asset_key=mart, check_name=test.name, passed=False,
+                                    severity=dg.AssetCheckSeverity.ERROR, metadata={})
+        )
+    done = run_publish_only(sample_data)
+    assert done.returncode == 1
+    m = manifest_of(published)
+    flows = m["tables"]["funding_flows"]
+    assert flows["status"] == "blocked" and test.name in flows["reason"]
+    assert flows["version"] == before["tables"]["funding_flows"]["version"]
+    assert m["tables"]["coverage"]["version"] != before["tables"]["coverage"]["version"]
     assert_published_whole(published)
 
 
 @pytest.mark.slow
 def test_bad_fts_data_blocks_only_its_table_on_the_sample(sample_data):
-    """(b) on the sample: a negative requirement in the FTS file blocks funding_by_cluster only."""
+    """(b) on the sample: a negative requirement in the FTS file blocks funding_by_cluster only.
+
+    It costs a third sample refresh, so it runs only where test_quality.py cannot run the same scenario on the
+    real snapshot (../shared absent), or when CLUSTERWATCH_TEST_ALL=1."""
+    from pipelines.lib.paths import shared_snapshot_dir
     from tests.test_quality import assert_blocked_run, negate_first_requirement
+
+    if (shared_snapshot_dir() / "INDEX.md").exists() and os.environ.get("CLUSTERWATCH_TEST_ALL") != "1":
+        pytest.skip("covered on the real snapshot by test_quality.py (CLUSTERWATCH_TEST_ALL=1 runs it here too)")
 
     published = sample_data / "published"
     baseline = manifest_of(published)
-    assert all(e["status"] == "published" for e in baseline["tables"].values())
+    assert baseline["tables"]["funding_by_cluster"]["status"] == "published"
     before = {n: sha(published / n) for n in ("funding_by_cluster.csv", "funding_by_cluster.parquet")}
     fts = sample_data / "sample-snapshot" / "fts" / "fts_requirements_funding_globalcluster_global.csv"
     negate_first_requirement(fts, "XAR")

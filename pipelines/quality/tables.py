@@ -103,6 +103,13 @@ def mart_asset_keys(dbt_assets) -> dict:
     return keys
 
 
+def mart_dbt_tests(dbt_assets) -> dict:
+    """Each published table's dbt tests, as the asset check keys dagster-dbt gives them."""
+    marts = mart_asset_keys(dbt_assets)
+    return {t: sorted((k for k in dbt_assets.check_keys if k.asset_key == key), key=lambda k: k.name)
+            for t, key in marts.items()}
+
+
 def published_table(name: str) -> PublishedTable:
     try:
         return TABLES_BY_NAME[name]
