@@ -369,19 +369,23 @@ def repair(root: Path, manifest: dict, log=None) -> list[str]:
     return actions
 
 
-def prune_versions(root: Path, manifest: dict, keep: int) -> list[str]:
-    """Keep the newest `keep` versions, plus every version that is still current for some table."""
+def prune_plan(root: Path, manifest: dict, keep: int) -> list[Path]:
+    """The version directories to remove: all but the newest `keep`, and never one still current for a table."""
     versions = root / VERSIONS
     if not versions.exists():
         return []
     current = {e.get("version") for e in manifest.get("tables", {}).values() if e.get("version")}
     dirs = sorted((d for d in versions.iterdir() if d.is_dir() and not d.name.endswith(".tmp")), key=lambda d: d.name)
     keep_names = {d.name for d in dirs[-keep:]} | current
+    return [d for d in dirs if d.name not in keep_names]
+
+
+def prune_versions(root: Path, manifest: dict, keep: int) -> list[str]:
+    """Remove old versions. Called after the manifest that stops referring to them is written."""
     removed = []
-    for d in dirs:
-        if d.name not in keep_names:
-            shutil.rmtree(d, ignore_errors=True)
-            removed.append(d.name)
+    for d in prune_plan(root, manifest, keep):
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d.name)
     return removed
 
 
@@ -518,11 +522,12 @@ def publish_table(
         for fname, meta in files.items():
             manifest["files"][fname] = {**meta, "version": version}
         _crash_point("before_manifest", table_name)
-        removed = prune_versions(root, manifest, keep_versions)
-        manifest["versions"] = list_versions(root)
+        pruned = {d.name for d in prune_plan(root, manifest, keep_versions)}
+        manifest["versions"] = [v for v in list_versions(root) if v["version"] not in pruned]
         _history(manifest, {"at": _now(), "table": table_name, "version": version, "run_id": run_id,
                             "outcome": "published", "rows": verified["row_count"]})
         write_manifest(root, manifest)
+        removed = prune_versions(root, manifest, keep_versions)  # only once no manifest refers to them
         if removed:
             say(f"pruned old versions: {', '.join(removed)}")
         entry["seconds"] = time.perf_counter() - started

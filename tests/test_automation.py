@@ -126,6 +126,7 @@ sources:
       dataset: sudan-humanitarian-needs
       resource: sdn_hpc_needs_2024.xlsx
       country_column: Country ISO3
+      year: 2024
   population:
     - id: afg_population        # a global source: a change refreshes only the unpartitioned assets
       table: population_wide

@@ -219,6 +219,8 @@ class Config(_Strict):
                     raise ValueError(f"{where}.columns: map at least one admin code or name column")
             if kind == "needs" and not (r.country or r.country_column):
                 raise ValueError(f"{where}: a needs resource needs country or country_column")
+            if kind == "needs" and not (r.year or r.reference_period):
+                raise ValueError(f"{where}: a needs resource needs year or reference_period (which cycle it is for)")
         return self
 
     def resources(self, kind: str) -> list[Resource]:

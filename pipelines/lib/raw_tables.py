@@ -9,26 +9,29 @@ from __future__ import annotations
 
 from pipelines.lib.config import PRESENCE_FIELDS
 
+# The loader fills these from the config's reference_period and year (needs files carry no period).
+REFERENCE_COLUMNS = ("reference_period_start", "reference_period_end", "reference_year")
+
 RAW_TABLES: dict[str, tuple[str, ...]] = {
     # 3W/4W after the config's column mapping.
     "presence": ("country_code", *PRESENCE_FIELDS, "reference_period_start", "reference_period_end"),
     # HDX "Global HPC HNO" format.
     "hno_hpc": (
         "country_iso3", "admin_1_pcode", "admin_1_name", "admin_2_pcode", "admin_2_name", "description",
-        "cluster", "category", "population", "in_need", "targeted", "affected", "reached", "info",
+        "cluster", "category", "population", "in_need", "targeted", "affected", "reached", "info", *REFERENCE_COLUMNS,
     ),
     # JIAF global workbook, sheet PiN (wide: one column per cluster).
     "jiaf_pin": (
         "admin_0", "iso3", "admin_1", "admin_1_p_code", "admin_2", "admin_2_p_code", "admin_3", "admin_3_p_code",
         "population", "population_group", "cccm", "education", "nutrition", "food_security", "health",
         "protection", "shelter", "nfi", "wash", "early_recovery", "general_protection", "child_protection",
-        "gbv", "mine_action", "hlp", "refugee", "final_pin",
+        "gbv", "mine_action", "hlp", "refugee", "final_pin", *REFERENCE_COLUMNS,
     ),
     # Horn of Africa drought caseloads by cluster (group header prefixes the per-cluster columns).
     "drought_needs": (
         "location_admin3_pcode", "location_woreda", "location_zone", "location_admin2_pcode", "location_region",
         "location_admin1_pcode", "overall_figures_total_affected", "overall_figures_target",
-        "overall_figures_reached",
+        "overall_figures_reached", *REFERENCE_COLUMNS,
     ),
     # OCHA FTS requirements and funding.
     "fts_globalcluster": (

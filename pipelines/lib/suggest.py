@@ -64,10 +64,12 @@ ORG_WEAK_WORDS = {"program", "programme", "programs", "prog"}  # program partner
 ORG_STRONG_WORDS = {"implementing", "implementation", "impl", "reporting", "operational", "mise"}
 SECTOR_WORDS = {"cluster", "clusters", "sector", "sectors", "secteur", "secteurs", "sectoral"}
 SECTOR_EXCLUDE_WORDS = {"activity", "activities", "activite", "activites", "sub", "subsector", "indicator", "lead"}
-STATUS_WORDS = {"status", "statut", "state of activity", "etat"}
-START_WORDS = {"start", "debut", "begin", "from"}
-END_WORDS = {"end", "fin", "until", "to"}
-DATE_WORDS = {"date", "dates", "period", "periode", "month", "mois"}
+STATUS_WORDS = {"status", "statut"}
+START_WORDS = {"start", "debut", "commencement"}  # on their own: "Start", "Date début"
+END_WORDS = {"end", "fin", "cloture"}
+FROM_WORDS = {"from", "begin", "beginning"}  # only next to a date word: "Date from"
+TO_WORDS = {"to", "until"}
+DATE_WORDS = {"date", "dates", "period", "periode"}
 TARGET_WORDS = {"targeted", "target", "targets", "cible", "cibles", "ciblee", "ciblees", "ciblés"}
 REACHED_WORDS = {"reached", "reach", "atteint", "atteints", "atteinte", "atteintes", "served", "assisted"}
 
@@ -133,8 +135,10 @@ def name_words(name: str) -> list[str]:
     """'RegionPcode' -> ['region', 'pcode']; 'PROV_CODE' -> ['prov', 'code']; "Nom de l'organisation" -> [..]."""
     s = re.sub(r"([a-z])([A-Z])", r"\1 \2", name or "")  # camelCase
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", s)
+    s = re.sub(r"([0-9])([A-Za-z])", r"\1 \2", s)  # Admin1Pcode, ADMIN2NAME
     s = fold(s)
     s = re.sub(r"p[\s_.-]code", "pcode", s)  # "P-Code", "p code", "P_CODE"
+    s = re.sub(r"\b(admin|adm)[\s_.-]+([0-9])\b", r"\1\2", s)  # "Admin 2", "ADM_1"
     words = [w for w in re.split(r"[^a-z0-9]+", s) if w]
     out = []
     for w in words:
@@ -375,13 +379,8 @@ def _name_candidates(index: int, name: str, values: list[str]) -> list[_Candidat
     if pcode_level:
         levels = [pcode_level]
     if levels and not (ws & ORG_WORDS) and not (ws & SECTOR_WORDS):
-        level = max(levels) if len(levels) > 1 and ws & {"admin1", "admin2", "admin3"} else levels[0]
-        if any(w in ws for w in ("admin1", "adm1")):
-            level = 1
-        elif any(w in ws for w in ("admin2", "adm2")):
-            level = 2
-        elif any(w in ws for w in ("admin3", "adm3")):
-            level = 3
+        explicit = [n for n in (1, 2, 3) if ws & {f"admin{n}", f"adm{n}"}]  # "Admin 2 name" beats "District"
+        level = explicit[0] if explicit else levels[0]
         add(f"admin{level}_{'code' if is_code else 'name'}")
     elif ws & ORG_WORDS and not ws & ORG_EXCLUDE_WORDS:
         bonus = (10 if ws & ORG_STRONG_WORDS else 0) - (20 if ws & ORG_WEAK_WORDS else 0)
@@ -393,13 +392,12 @@ def _name_candidates(index: int, name: str, values: list[str]) -> list[_Candidat
             add("org_name", bonus + (5 if "name" in ws or "nom" in ws else 0))
     elif ws & SECTOR_WORDS and not ws & SECTOR_EXCLUDE_WORDS:
         add("sector", 10 * _match_share(values, sector_keys()) - (2 if is_code else 0))
-    elif ws & {"status", "statut"}:
+    elif ws & STATUS_WORDS:
         add("status")
-    elif ws & DATE_WORDS or ws & (START_WORDS | END_WORDS):
-        if ws & START_WORDS:
-            add("start_date")
-        elif ws & END_WORDS:
-            add("end_date")
+    elif ws & START_WORDS or (ws & DATE_WORDS and ws & FROM_WORDS):
+        add("start_date")
+    elif ws & END_WORDS or (ws & DATE_WORDS and ws & TO_WORDS):
+        add("end_date")
     if ws & TARGET_WORDS and not ws & REACHED_WORDS:
         add("people_targeted")
     elif ws & REACHED_WORDS and not ws & TARGET_WORDS:

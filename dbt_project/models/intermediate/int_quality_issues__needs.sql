@@ -103,18 +103,6 @@ figure_issues as (
            'No people-in-need, targeted or reached figure; row gives no need figures', 'warning'
     from components
     where exclusion_reason = 'no_figures'
-),
-
-period_issues as (
-    select
-        case need_source when 'hno' then 'hno_hpc' when 'jiaf' then 'jiaf_pin' else 'drought_needs' end,
-        source_key, dataset_id, source_file, cast(null as bigint), cast(null as varchar), cast(null as varchar),
-        'reference_period', cast(null as varchar), 'no_reference_period',
-        'No reference period or year for this needs resource (none in the raw rows, the var '
-          || 'source_reference_periods or the source name); it cannot be compared with presence periods',
-        'warning'
-    from {{ ref('int_needs__sources') }}
-    where period_method = 'none'
 )
 
 select
@@ -134,6 +122,4 @@ from (
     select * from admin_issues
     union all
     select * from figure_issues
-    union all
-    select * from period_issues
 )

@@ -31,21 +31,9 @@ select
     {%- for c in cluster_columns %}
     nullif(trim({{ c }}), '') as {{ c }},
     {%- endfor %}
-    {% if 'reference_period_start' in raw_columns -%}
     try_cast(nullif(trim(reference_period_start), '') as date) as reference_period_start,
-    {%- else -%}
-    cast(null as date) as reference_period_start,
-    {%- endif %}
-    {% if 'reference_period_end' in raw_columns -%}
     try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
-    {%- else -%}
-    cast(null as date) as reference_period_end,
-    {%- endif %}
-    {% if 'reference_year' in raw_columns -%}
     try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
-    {%- else -%}
-    cast(null as integer) as reference_year,
-    {%- endif %}
     concat_ws('|', coalesce({{ country_column }}, ''), coalesce(location_admin1_pcode, ''), coalesce(location_region, ''),
               coalesce(location_admin2_pcode, ''), coalesce(location_zone, '')) as admin_lookup_key,
     _dataset_id,

@@ -1,8 +1,7 @@
 -- Global JIAF workbook, sheet PiN: one row per raw.jiaf_pin row (one admin unit), still WIDE, renamed.
 -- Cluster columns stay as given (text; floats such as 737051.4398963449) so that int_needs__jiaf can parse
--- and round them with parse_count and report values that are not numbers. See stg_hno__needs for the
--- reference period columns.
-{%- set raw_columns = adapter.get_columns_in_relation(source('raw', 'jiaf_pin')) | map(attribute='name') | map('lower') | list if execute else [] %}
+-- and round them with parse_count and report values that are not numbers. The reference period and year come
+-- from the config, added by the loader.
 select
     upper(nullif(trim(iso3), '')) as country_code,
     nullif(trim(admin_0), '') as admin0_name,
@@ -31,21 +30,9 @@ select
     nullif(trim(hlp), '') as hlp,
     nullif(trim(refugee), '') as refugee,
     nullif(trim(final_pin), '') as final_pin,
-    {% if 'reference_period_start' in raw_columns -%}
     try_cast(nullif(trim(reference_period_start), '') as date) as reference_period_start,
-    {%- else -%}
-    cast(null as date) as reference_period_start,
-    {%- endif %}
-    {% if 'reference_period_end' in raw_columns -%}
     try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
-    {%- else -%}
-    cast(null as date) as reference_period_end,
-    {%- endif %}
-    {% if 'reference_year' in raw_columns -%}
     try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
-    {%- else -%}
-    cast(null as integer) as reference_year,
-    {%- endif %}
     concat_ws('|', coalesce(iso3, ''), coalesce(admin_1_p_code, ''), coalesce(admin_1, ''),
               coalesce(admin_2_p_code, ''), coalesce(admin_2, '')) as admin_lookup_key,
     _dataset_id,
