@@ -1,6 +1,7 @@
 """Shared fixtures. Tests that need the real HDX files skip cleanly when ../shared is absent."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,53 @@ def data_dir(tmp_path, monkeypatch) -> Path:
     d.mkdir()
     monkeypatch.setenv("CLUSTERWATCH_DATA_DIR", str(d))
     return d
+
+
+@pytest.fixture(scope="session")
+def real_dbt_build(real_snapshot, tmp_path_factory) -> dict:
+    """Once per session: `clusterwatch ingest` of the real snapshot, then a full `dbt build` with the vars a
+    Dagster run passes. Mart tests share it; they open the warehouse read-only."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from pipelines.lib.paths import CONFIG_DIR, DBT_PROJECT_DIR, REPO_ROOT
+    from pipelines.settings import ClusterwatchSettings
+    from pipelines.transform.dbt_assets import dbt_vars
+
+    config = CONFIG_DIR / "hdx_snapshot.yaml"
+    bin_dir = Path(sys.executable).parent
+    work = tmp_path_factory.mktemp("real_dbt_build")
+    env = {
+        **os.environ,
+        "CLUSTERWATCH_DATA_DIR": str(work),
+        "CLUSTERWATCH_WAREHOUSE": str(work / "warehouse.duckdb"),
+        "DBT_TARGET_PATH": str(work / "dbt_target"),
+        "DBT_LOG_PATH": str(work / "dbt_logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+    def run(cmd, what):
+        proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stdout + "\n" + proc.stderr).splitlines()[-60:])
+            pytest.fail(f"{what} failed (exit {proc.returncode}):\n{tail}")
+        return proc
+
+    run([str(bin_dir / "clusterwatch"), "ingest", "--config", str(config), "--snapshot", str(real_snapshot)], "ingest")
+    started = time.perf_counter()
+    proc = run(
+        [
+            str(bin_dir / "dbt"), "build",
+            "--vars", json.dumps(dbt_vars(ClusterwatchSettings(config_path=str(config)))),
+            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        ],
+        "dbt build",
+    )
+    return {
+        "warehouse": work / "warehouse.duckdb",
+        "snapshot": real_snapshot,
+        "dbt_seconds": time.perf_counter() - started,
+        "dbt_log": proc.stdout,
+    }

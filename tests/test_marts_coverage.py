@@ -9,12 +9,7 @@ from __future__ import annotations
 
 import csv
 import decimal
-import json
-import os
 import re
-import subprocess
-import sys
-import time
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
@@ -22,12 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib.config import load_config
-from pipelines.lib.paths import DBT_PROJECT_DIR, REPO_ROOT
+from pipelines.lib.paths import DBT_PROJECT_DIR
 
-CONFIG = REPO_ROOT / "pipelines" / "config" / "hdx_snapshot.yaml"
 SEEDS = DBT_PROJECT_DIR / "seeds"
-BIN = Path(sys.executable).parent
 
 SOM_3W = "OCHA-DAP__hdx-scraper-operationalpresence/tests/fixtures/input/3w_operational_presence_dataset_january_april_2025.xlsx"
 SOM_3W_SHEET = "3W_Dataset_January - April 2025"
@@ -116,48 +108,11 @@ def org_key(name, acronym=None) -> str | None:
 # --------------------------------------------------------------------------- the build
 
 
-def _run(cmd: list[str], env: dict, what: str, timeout: int = 1200) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + "\n" + proc.stderr).splitlines()[-60:])
-        pytest.fail(f"{what} failed (exit {proc.returncode}):\n{tail}")
-    return proc
-
-
 @pytest.fixture(scope="session")
-def built(real_snapshot, tmp_path_factory):
-    """Raw layer from the real snapshot + dbt build of coverage, gaps and quality_issues (and their tests)."""
-    work = tmp_path_factory.mktemp("cw_cov")
-    env = {
-        **os.environ,
-        "CLUSTERWATCH_DATA_DIR": str(work),
-        "CLUSTERWATCH_WAREHOUSE": str(work / "warehouse.duckdb"),
-        "DBT_TARGET_PATH": str(work / "dbt_target"),
-        "DBT_LOG_PATH": str(work / "dbt_logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    _run(
-        [str(BIN / "clusterwatch"), "ingest", "--config", str(CONFIG), "--snapshot", str(real_snapshot)],
-        env,
-        "clusterwatch ingest",
-    )
-    started = time.perf_counter()
-    # cautious: tests of seeds outside the selection (fts_global_clusters -> sectors) are not dragged in.
-    proc = _run(
-        [
-            str(BIN / "dbt"), "build",
-            "--select", "+coverage+", "+gaps+", "+quality_issues+",
-            "--indirect-selection", "cautious",
-            # as the Dagster run does (pipelines/transform/dbt_assets.py): the config's countries
-            "--vars", json.dumps({"countries": load_config(CONFIG).countries}),
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        ],
-        env,
-        "dbt build",
-    )
-    seconds = time.perf_counter() - started
-    con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
-    yield {"con": con, "snapshot": real_snapshot, "dbt_seconds": seconds, "dbt_log": proc.stdout}
+def built(real_dbt_build):
+    """The session's real-snapshot warehouse (raw layer + full dbt build, see conftest.real_dbt_build)."""
+    con = duckdb.connect(str(real_dbt_build["warehouse"]), read_only=True)
+    yield {**real_dbt_build, "con": con}
     con.close()
 
 

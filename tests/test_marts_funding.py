@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
-import os
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -24,18 +20,10 @@ from pipelines.lib.paths import DBT_PROJECT_DIR, REPO_ROOT
 pytestmark = pytest.mark.real
 
 CONFIG = REPO_ROOT / "pipelines" / "config" / "hdx_snapshot.yaml"
-BIN = Path(sys.executable).parent
 IASC_CLUSTERS = {
     "SHL", "CCM", "FSC", "WSH", "HEA", "NUT", "EDU", "LOG", "TEL", "ERY",
     "PRO", "PRO-CPN", "PRO-GBV", "PRO-HLP", "PRO-MIN",
 }
-
-
-def _run(cmd: list[str], env: dict[str, str], what: str) -> None:
-    proc = subprocess.run(cmd, env=env, cwd=REPO_ROOT, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-60:])
-        pytest.fail(f"{what} failed (exit {proc.returncode}):\n{tail}")
 
 
 @pytest.fixture(scope="session")
@@ -44,36 +32,9 @@ def cfg():
 
 
 @pytest.fixture(scope="session")
-def warehouse(real_snapshot, cfg, tmp_path_factory) -> Path:
-    """Raw layer from the real snapshot, then dbt on the FTS marts and everything they need."""
-    tmp = tmp_path_factory.mktemp("fts_marts")
-    env = {
-        **os.environ,
-        "CLUSTERWATCH_DATA_DIR": str(tmp),
-        "CLUSTERWATCH_WAREHOUSE": str(tmp / "warehouse.duckdb"),
-        "DBT_TARGET_PATH": str(tmp / "dbt_target"),
-        "DBT_LOG_PATH": str(tmp / "dbt_logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    _run(
-        [str(BIN / "clusterwatch"), "ingest", "--config", str(CONFIG), "--snapshot", str(real_snapshot)],
-        env,
-        "clusterwatch ingest",
-    )
-    dbt_vars = {"countries": cfg.countries, "as_of": cfg.as_of.isoformat()}
-    _run(
-        [
-            str(BIN / "dbt"), "build",
-            "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--select", "+funding_by_cluster+", "+funding_flows+", "+cluster_activations+",
-            # only tests whose parents are all built here (other seeds' tests belong to other selections)
-            "--indirect-selection", "buildable",
-            "--vars", json.dumps(dbt_vars),
-        ],
-        env,
-        "dbt build",
-    )
-    return tmp / "warehouse.duckdb"
+def warehouse(real_dbt_build) -> Path:
+    """The session's real-snapshot warehouse (raw layer + full dbt build, see conftest.real_dbt_build)."""
+    return real_dbt_build["warehouse"]
 
 
 @pytest.fixture(scope="session")
