@@ -11,7 +11,6 @@ requests against them exactly as the daemon does against the full code location.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shutil
 import subprocess
@@ -320,7 +319,8 @@ def test_dagster_runs_share_one_warehouse_slot(data_dir):
 
 def _cli(data_dir: Path, log: Path, *args: str) -> subprocess.Popen:
     env = dict(os.environ, CLUSTERWATCH_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
-    env.pop(ENV_CONFIG, None)
+    for key in (ENV_CONFIG, "CLUSTERWATCH_SNAPSHOT", "CLUSTERWATCH_LIVE"):
+        env.pop(key, None)  # only what the command line says
     with open(log, "w") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "pipelines.cli", *args], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT

@@ -30,7 +30,11 @@ COVID = "OCHA-DAP__hdx-scraper-covid-viz/tests/fixtures/input"
 def restore_env(monkeypatch):
     """The CLI passes settings on by env var (os.environ); put them back after each test."""
     for key in (ENV_CONFIG, ENV_SNAPSHOT, ENV_LIVE, "CLUSTERWATCH_DATA_DIR"):
-        monkeypatch.setenv(key, os.environ[key]) if key in os.environ else monkeypatch.delenv(key, raising=False)
+        if key in os.environ:
+            monkeypatch.setenv(key, os.environ[key])
+        else:  # recorded as absent, so that monkeypatch deletes it again after the test
+            monkeypatch.setenv(key, "")
+            monkeypatch.delenv(key)
 
 
 def run_cli(capsys, *args: str) -> tuple[int, str]:

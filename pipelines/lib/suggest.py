@@ -566,7 +566,7 @@ def suggest(path: str | Path, *, sheet: str | None = None, country: str | None =
         layout = Layout(sheet=info.name, header_row=header_row)
         try:
             parsed = read_table(path, layout)
-        except Exception as e:  # noqa: BLE001 - a sheet we cannot read is just not a candidate
+        except Exception:  # noqa: BLE001 - a sheet we cannot read is just not a candidate
             if len(candidates) == 1:
                 raise
             continue
