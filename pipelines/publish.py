@@ -274,7 +274,8 @@ def build_analyst_db(root: Path, manifest: dict) -> dict | None:
     tmp = _tmp_name(target)
     for p in (tmp, tmp.with_name(tmp.name + ".wal")):
         p.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    # The oldest storage format current DuckDB can write, so analysts' older CLIs and drivers can open it.
+    con = duckdb.connect(str(tmp), config={"storage_compatibility_version": "v1.0.0"})
     try:
         rows = []
         for name, entry in sorted(current.items()):
