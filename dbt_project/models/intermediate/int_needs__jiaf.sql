@@ -38,15 +38,11 @@ empty_rows as (
 ),
 
 aliases as (
-    select {{ normalise_key('alias') }} as alias_key, min(sector_code) as sector_code
-    from {{ ref('sector_aliases') }}
-    group by 1
+    {{ sector_alias_keys() }}
 ),
 
 lookup as (
-    select lookup_key, admin1_pcode, admin2_pcode, admin1_method, admin2_method, admin1_issue, admin2_issue
-    from {{ source('normalised', 'admin_lookup') }}
-    where source_table = 'jiaf_pin'
+    {{ admin_lookup_for('jiaf_pin') }}
 ),
 
 mapped as (

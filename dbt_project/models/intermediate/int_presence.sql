@@ -30,9 +30,7 @@ with source_rows as (
 ),
 
 lookup as (
-    select lookup_key, admin1_pcode, admin2_pcode, admin1_method, admin2_method, admin1_issue, admin2_issue
-    from {{ source('normalised', 'admin_lookup') }}
-    where source_table = 'presence'
+    {{ admin_lookup_for('presence') }}
 ),
 
 units as (
@@ -104,9 +102,7 @@ admin as (
 ),
 
 sector_aliases as (
-    select {{ normalise_key('alias') }} as alias_key, min(sector_code) as sector_code
-    from {{ ref('sector_aliases') }}
-    group by 1
+    {{ sector_alias_keys() }}
 ),
 
 org_type_aliases as (
