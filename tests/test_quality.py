@@ -227,7 +227,7 @@ def negate_first_requirement(csv_path: Path, country: str) -> dict:
     text = csv_path.read_text(encoding="utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     header = rows[0]
-    cc, req, cluster = header.index("countryCode"), header.index("requirements"), header.index("cluster")
+    cc, req = header.index("countryCode"), header.index("requirements")
     for row in rows[1:]:
         if row[cc] == country and row[req] not in ("", "0") and not row[0].startswith("#"):
             row[req] = "-" + row[req].lstrip("-")

@@ -8,13 +8,5 @@ select
     nullif(trim(admin_3_length), '') as admin3_length,
     nullif(trim(admin_4_length), '') as admin4_length,
     nullif(trim(admin_5_length), '') as admin5_length,
-    _dataset_id,
-    _resource_id,
-    _resource_modified,
-    _source_file,
-    _source_sha256,
-    _row_number,
-    _loaded_at,
-    _source_key,
-    _partition
+    {{ lineage_columns() }}
 from {{ source('raw', 'pcode_lengths') }}

@@ -6,13 +6,5 @@ select
     nullif(trim(name), '') as name,
     nullif(trim(parent_p_code), '') as parent_pcode,
     try_cast(left(nullif(trim(valid_from_date), ''), 10) as date) as valid_from_date,
-    _dataset_id,
-    _resource_id,
-    _resource_modified,
-    _source_file,
-    _source_sha256,
-    _row_number,
-    _loaded_at,
-    _source_key,
-    _partition
+    {{ lineage_columns() }}
 from {{ source('raw', 'pcodes') }}

@@ -13,13 +13,5 @@ select
     try_cast(try_cast(nullif(trim(age_max), '') as double) as integer) as age_max,
     {{ parse_count('population') }} as population,
     try_cast(try_cast(nullif(trim(reference_year), '') as double) as integer) as reference_year,
-    _dataset_id,
-    _resource_id,
-    _resource_modified,
-    _source_file,
-    _source_sha256,
-    _row_number,
-    _loaded_at,
-    _source_key,
-    _partition
+    {{ lineage_columns() }}
 from {{ source('raw', 'population') }}

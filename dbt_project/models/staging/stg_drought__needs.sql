@@ -36,13 +36,5 @@ select
     try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
     concat_ws('|', coalesce({{ country_column }}, ''), coalesce(location_admin1_pcode, ''), coalesce(location_region, ''),
               coalesce(location_admin2_pcode, ''), coalesce(location_zone, '')) as admin_lookup_key,
-    _dataset_id,
-    _resource_id,
-    _resource_modified,
-    _source_file,
-    _source_sha256,
-    _row_number,
-    _loaded_at,
-    _source_key,
-    _partition
+    {{ lineage_columns() }}
 from {{ source('raw', 'drought_needs') }}

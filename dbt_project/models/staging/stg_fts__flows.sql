@@ -34,13 +34,5 @@ select
         try_cast(nullif(trim(updated_at), '') as timestamp),
         cast(try_cast(left(nullif(trim(updated_at), ''), 10) as date) as timestamp)
     ) as updated_at,
-    _dataset_id,
-    _resource_id,
-    _resource_modified,
-    _source_file,
-    _source_sha256,
-    _row_number,
-    _loaded_at,
-    _source_key,
-    _partition
+    {{ lineage_columns() }}
 from {{ source('raw', 'fts_flows') }}

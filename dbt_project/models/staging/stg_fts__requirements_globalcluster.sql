@@ -13,13 +13,5 @@ select
     {{ parse_amount('requirements') }} as requirements_usd,
     {{ parse_amount('funding') }} as funding_usd,
     {{ parse_amount('percent_funded') }} as percent_funded_published,
-    _dataset_id,
-    _resource_id,
-    _resource_modified,
-    _source_file,
-    _source_sha256,
-    _row_number,
-    _loaded_at,
-    _source_key,
-    _partition
+    {{ lineage_columns() }}
 from {{ source('raw', 'fts_globalcluster') }}

@@ -25,13 +25,5 @@ select
     try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
     concat_ws('|', coalesce(country_code, ''), coalesce(admin1_code, ''), coalesce(admin1_name, ''),
               coalesce(admin2_code, ''), coalesce(admin2_name, '')) as admin_lookup_key,
-    _dataset_id,
-    _resource_id,
-    _resource_modified,
-    _source_file,
-    _source_sha256,
-    _row_number,
-    _loaded_at,
-    _source_key,
-    _partition
+    {{ lineage_columns() }}
 from {{ source('raw', 'presence') }}

@@ -25,13 +25,5 @@ select
     try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
     concat_ws('|', coalesce(country_iso3, ''), coalesce(admin_1_pcode, ''), coalesce(admin_1_name, ''),
               coalesce(admin_2_pcode, ''), coalesce(admin_2_name, '')) as admin_lookup_key,
-    _dataset_id,
-    _resource_id,
-    _resource_modified,
-    _source_file,
-    _source_sha256,
-    _row_number,
-    _loaded_at,
-    _source_key,
-    _partition
+    {{ lineage_columns() }}
 from {{ source('raw', 'hno_hpc') }}

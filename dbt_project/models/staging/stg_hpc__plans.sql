@@ -10,13 +10,5 @@ select
     nullif(trim(categories), '') as categories,
     upper(nullif(trim(locations), '')) as locations,
     nullif(trim(years), '') as years,
-    _dataset_id,
-    _resource_id,
-    _resource_modified,
-    _source_file,
-    _source_sha256,
-    _row_number,
-    _loaded_at,
-    _source_key,
-    _partition
+    {{ lineage_columns() }}
 from {{ source('raw', 'hpc_plans') }}

@@ -35,13 +35,5 @@ select
     try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
     concat_ws('|', coalesce(iso3, ''), coalesce(admin_1_p_code, ''), coalesce(admin_1, ''),
               coalesce(admin_2_p_code, ''), coalesce(admin_2, '')) as admin_lookup_key,
-    _dataset_id,
-    _resource_id,
-    _resource_modified,
-    _source_file,
-    _source_sha256,
-    _row_number,
-    _loaded_at,
-    _source_key,
-    _partition
+    {{ lineage_columns() }}
 from {{ source('raw', 'jiaf_pin') }}
