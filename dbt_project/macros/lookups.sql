@@ -1,13 +1,26 @@
 {#
   The lookups every source joins through, written once:
   - sector_alias_keys(): normalised alias -> Global Coordination Groups code, from the sector_aliases seed;
+  - admin_key_columns(...): THE admin lookup key of a staging row, over the UNTRIMMED raw values
+    (NULL and '' give the same key): admin_lookup_key, and admin_key_parts (the raw values, for int_admin_keys);
   - admin_lookup_for(table): raw admin values of one raw table -> COD p-codes, from normalised.admin_lookup
-    (built by pipelines/lib/pcodes.py with hdx-python-country), joined on the staging models' admin_lookup_key.
+    (every key of int_admin_keys, resolved by pipelines/lib/pcodes with hdx-python-country), joined on
+    admin_lookup_key.
 #}
 {% macro sector_alias_keys() -%}
     select {{ normalise_key('alias') }} as alias_key, min(sector_code) as sector_code
     from {{ ref('sector_aliases') }}
     group by 1
+{%- endmacro %}
+
+{% macro admin_key_columns(country_code, admin1_code, admin1_name, admin2_code, admin2_name) -%}
+    concat_ws('|', coalesce({{ country_code }}, ''), coalesce({{ admin1_code }}, ''), coalesce({{ admin1_name }}, ''),
+              coalesce({{ admin2_code }}, ''), coalesce({{ admin2_name }}, '')) as admin_lookup_key,
+    struct_pack(
+        country_code := cast({{ country_code }} as varchar), admin1_code := cast({{ admin1_code }} as varchar),
+        admin1_name := cast({{ admin1_name }} as varchar), admin2_code := cast({{ admin2_code }} as varchar),
+        admin2_name := cast({{ admin2_name }} as varchar)
+    ) as admin_key_parts
 {%- endmacro %}
 
 {% macro admin_lookup_for(source_table) -%}

@@ -7,14 +7,9 @@
 --       `Not specified`                      -> NOT_SPECIFIED (funding FTS could not attribute to a cluster)
 --       `Multiple clusters/sectors (shared)` -> SHARED        (funding given to several clusters at once)
 --   * Rows with a blank plan id (funding outside any plan) are kept with plan_id/plan_code null.
-{% set countries = var('countries', []) %}
-{% if countries is string %}{% set countries = countries.split(',') %}{% endif %}
-
 with requirements as (
     select * from {{ ref('stg_fts__requirements_globalcluster') }}
-    {% if countries | length > 0 %}
-    where country_code in ({% for c in countries %}'{{ c | trim | upper }}'{{ ", " if not loop.last }}{% endfor %})
-    {% endif %}
+    where {{ in_configured_countries('country_code') }}
 ),
 
 global_clusters as (

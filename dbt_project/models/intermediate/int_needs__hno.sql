@@ -16,9 +16,7 @@ with source_rows as (
     select *
     from {{ ref('stg_hno__needs') }}
     where (category is null or lower(category) = 'total')
-    {%- if var('countries', []) | length > 0 %}
-      and country_code in ({% for c in var('countries') %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %})
-    {%- endif %}
+      and {{ in_configured_countries('country_code') }}
 ),
 
 aliases as (

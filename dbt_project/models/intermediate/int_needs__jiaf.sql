@@ -20,9 +20,7 @@
 with source_rows as (
     select *
     from {{ ref('stg_jiaf__pin') }}
-    {%- if var('countries', []) | length > 0 %}
-    where country_code in ({% for c in var('countries') %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %})
-    {%- endif %}
+    where {{ in_configured_countries('country_code') }}
 ),
 
 long_rows as (

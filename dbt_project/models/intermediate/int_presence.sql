@@ -24,9 +24,7 @@
 with source_rows as (
     select *
     from {{ ref('stg_hdx__presence') }}
-    {%- if var('countries', []) | length > 0 %}
-    where country_code in ({% for c in var('countries') %}'{{ c }}'{{ ', ' if not loop.last }}{% endfor %})
-    {%- endif %}
+    where {{ in_configured_countries('country_code') }}
 ),
 
 lookup as (

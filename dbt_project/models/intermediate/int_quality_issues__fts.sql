@@ -7,8 +7,7 @@
 --                         (the flow is counted once, from the most recently updated version).
 --   no_destination_country  a flow without destLocations while var('countries') is set -> error: the flow
 --                         cannot be placed in a country and is left out of funding_flows.
-{% set countries = var('countries', []) %}
-{% if countries is string %}{% set countries = countries.split(',') %}{% endif %}
+{% set countries = configured_countries() %}
 
 with requirements as (
     select * from {{ ref('int_fts_requirements_globalcluster') }}
@@ -25,7 +24,7 @@ flows as (
     where dest_locations is null
         or list_has_any(
             list_transform(string_split(dest_locations, ','), lambda x: trim(x)),
-            [{% for c in countries %}'{{ c | trim | upper }}'{{ ", " if not loop.last }}{% endfor %}]
+            [{% for c in countries %}'{{ c }}'{{ ", " if not loop.last }}{% endfor %}]
         )
     {% endif %}
 ),

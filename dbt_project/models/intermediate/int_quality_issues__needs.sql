@@ -38,9 +38,7 @@ admin_issues as (
         cast(null as varchar) as sector_code,
         case when l.admin1_code is not null then 'admin1_code' else 'admin1_name' end as field,
         coalesce(l.admin1_code, l.admin1_name) as value,
-        case r.admin1_method when 'unmatched' then 'pcode_unmatched' when 'exact' then 'pcode_doubt' else 'pcode_fixed' end as issue_code,
-        r.admin1_issue || case when r.admin1_method = 'unmatched' then '; row excluded' else '' end as issue,
-        case when r.admin1_method = 'unmatched' then 'error' else 'warning' end as severity
+        {{ admin_issue_columns('r.admin1_method', 'r.admin1_issue') }}
     from source_rows as r
     left join lookup as l
         on l.source_table = r.source_table and l.lookup_key = r.admin_lookup_key
@@ -51,9 +49,7 @@ admin_issues as (
         cast(null as varchar),
         case when l.admin2_code is not null then 'admin2_code' else 'admin2_name' end,
         coalesce(l.admin2_code, l.admin2_name),
-        case r.admin2_method when 'unmatched' then 'pcode_unmatched' when 'exact' then 'pcode_doubt' else 'pcode_fixed' end,
-        r.admin2_issue || case when r.admin2_method = 'unmatched' then '; row excluded' else '' end,
-        case when r.admin2_method = 'unmatched' then 'error' else 'warning' end
+        {{ admin_issue_columns('r.admin2_method', 'r.admin2_issue') }}
     from source_rows as r
     left join lookup as l
         on l.source_table = r.source_table and l.lookup_key = r.admin_lookup_key

@@ -21,9 +21,7 @@ admin_issues as (
         source_key, dataset_id, source_file, row_number, country_code,
         case when admin1_code is not null then 'admin1_code' else 'admin1_name' end as field,
         coalesce(admin1_code, admin1_name) as value,
-        case admin1_method when 'unmatched' then 'pcode_unmatched' when 'exact' then 'pcode_doubt' else 'pcode_fixed' end as issue_code,
-        admin1_issue || case when admin1_method = 'unmatched' then '; row excluded' else '' end as issue,
-        case when admin1_method = 'unmatched' then 'error' else 'warning' end as severity,
+        {{ admin_issue_columns('admin1_method', 'admin1_issue') }},
         cast(null as varchar) as sector_code
     from presence
     where admin1_issue is not null
@@ -39,9 +37,7 @@ admin_issues as (
             when admin3_code is not null and admin2_method <> 'from_admin3' then admin3_code
             else coalesce(admin2_code, admin2_name)
         end,
-        case when admin2_pcode is null then 'pcode_unmatched' when admin2_method = 'exact' then 'pcode_doubt' else 'pcode_fixed' end,
-        admin2_issue || case when admin2_pcode is null then '; row unusable at admin2' else '' end,
-        case when admin2_pcode is null then 'error' else 'warning' end,
+        {{ admin_issue_columns('admin2_method', 'admin2_issue', unmatched='admin2_pcode is null', consequence='row unusable at admin2') }},
         cast(null as varchar)
     from presence
     where admin2_issue is not null

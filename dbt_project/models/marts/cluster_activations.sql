@@ -8,8 +8,6 @@
 --     a derived period that overlaps a register period of the same country and cluster is dropped.
 --   * duration_days counts both ends: deactivated_on - activated_on + 1, or as_of - activated_on + 1 while
 --     active.
-{% set countries = var('countries', []) %}
-{% if countries is string %}{% set countries = countries.split(',') %}{% endif %}
 {% set as_of = "cast('" ~ var('as_of') ~ "' as date)" %}
 
 with plan_years as (
@@ -60,9 +58,7 @@ register_periods as (
         source_url,
         note
     from {{ ref('stg_reference__cluster_activation_register') }}
-    {% if countries | length > 0 %}
-    where country_code in ({% for c in countries %}'{{ c | trim | upper }}'{{ ", " if not loop.last }}{% endfor %})
-    {% endif %}
+    where {{ in_configured_countries('country_code') }}
 ),
 
 kept_derived as (

@@ -7,8 +7,7 @@
 --     countries have country_code null and list them in country_codes (FTS does not split the amount).
 --   * When var('countries') is set, flows with at least one destination country in it are kept.
 --   * year = budgetYear when given, else the year of the flow date.
-{% set countries = var('countries', []) %}
-{% if countries is string %}{% set countries = countries.split(',') %}{% endif %}
+{% set countries = configured_countries() %}
 
 with flows as (
     select * from {{ ref('int_fts_flows_deduplicated') }}
@@ -67,6 +66,6 @@ left join flow_clusters
 {% if countries | length > 0 %}
 where list_has_any(
     shaped.destination_countries,
-    [{% for c in countries %}'{{ c | trim | upper }}'{{ ", " if not loop.last }}{% endfor %}]
+    [{% for c in countries %}'{{ c }}'{{ ", " if not loop.last }}{% endfor %}]
 )
 {% endif %}

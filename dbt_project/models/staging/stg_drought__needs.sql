@@ -3,7 +3,7 @@
 -- header: health, nutrition, food, esnfi, education, agriculture, protection, wash for Ethiopia 2022) vary
 -- by file, so they are passed through as they are, as text; int_needs__drought unpivots and parses them.
 -- country_code: the file has no country column, the raw partition (ISO3) is the country; admin_lookup_key
--- follows pipelines/lib/pcodes.py (which uses a country column when the table has one, else _partition).
+-- (admin_key_columns) uses the country column when the table has one, else _partition.
 {%- set raw_columns = adapter.get_columns_in_relation(source('raw', 'drought_needs')) | map(attribute='name') | map('lower') | list if execute else [] %}
 {%- set country_column = (['country_code', 'iso3', 'country_iso3'] | select('in', raw_columns) | list + ['_partition'])[0] %}
 {%- set cluster_columns = [] %}
@@ -34,7 +34,6 @@ select
     try_cast(nullif(trim(reference_period_start), '') as date) as reference_period_start,
     try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
     try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
-    concat_ws('|', coalesce({{ country_column }}, ''), coalesce(location_admin1_pcode, ''), coalesce(location_region, ''),
-              coalesce(location_admin2_pcode, ''), coalesce(location_zone, '')) as admin_lookup_key,
+    {{ admin_key_columns(country_column, 'location_admin1_pcode', 'location_region', 'location_admin2_pcode', 'location_zone') }},
     {{ lineage_columns() }}
 from {{ source('raw', 'drought_needs') }}

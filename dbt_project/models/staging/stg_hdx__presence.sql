@@ -1,7 +1,7 @@
 -- 3W/4W operational presence: one row per raw.presence row, renamed and typed. Text is trimmed (blank -> null);
 -- people figures are parsed with parse_count and also kept as given (*_raw) so that intermediate models can
--- report values that are not numbers. admin_lookup_key is the join key to normalised.admin_lookup, computed
--- from the UNTRIMMED raw values exactly as pipelines/lib/pcodes.py LOOKUP_KEY_TEMPLATE does.
+-- report values that are not numbers. admin_lookup_key (with admin_key_parts) is the join key to normalised.admin_lookup,
+-- computed from the UNTRIMMED raw values by the admin_key_columns macro (int_admin_keys lists every key).
 select
     upper(nullif(trim(country_code), '')) as country_code,
     nullif(trim(admin1_code), '') as admin1_code,
@@ -23,7 +23,6 @@ select
     {{ parse_count('people_reached') }} as people_reached,
     try_cast(nullif(trim(reference_period_start), '') as date) as reference_period_start,
     try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
-    concat_ws('|', coalesce(country_code, ''), coalesce(admin1_code, ''), coalesce(admin1_name, ''),
-              coalesce(admin2_code, ''), coalesce(admin2_name, '')) as admin_lookup_key,
+    {{ admin_key_columns('country_code', 'admin1_code', 'admin1_name', 'admin2_code', 'admin2_name') }},
     {{ lineage_columns() }}
 from {{ source('raw', 'presence') }}

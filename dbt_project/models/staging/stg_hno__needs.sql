@@ -23,7 +23,6 @@ select
     try_cast(nullif(trim(reference_period_start), '') as date) as reference_period_start,
     try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
     try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
-    concat_ws('|', coalesce(country_iso3, ''), coalesce(admin_1_pcode, ''), coalesce(admin_1_name, ''),
-              coalesce(admin_2_pcode, ''), coalesce(admin_2_name, '')) as admin_lookup_key,
+    {{ admin_key_columns('country_iso3', 'admin_1_pcode', 'admin_1_name', 'admin_2_pcode', 'admin_2_name') }},
     {{ lineage_columns() }}
 from {{ source('raw', 'hno_hpc') }}

@@ -33,7 +33,6 @@ select
     try_cast(nullif(trim(reference_period_start), '') as date) as reference_period_start,
     try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
     try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
-    concat_ws('|', coalesce(iso3, ''), coalesce(admin_1_p_code, ''), coalesce(admin_1, ''),
-              coalesce(admin_2_p_code, ''), coalesce(admin_2, '')) as admin_lookup_key,
+    {{ admin_key_columns('iso3', 'admin_1_p_code', 'admin_1', 'admin_2_p_code', 'admin_2') }},
     {{ lineage_columns() }}
 from {{ source('raw', 'jiaf_pin') }}
