@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -321,7 +322,8 @@ def _cli(data_dir: Path, log: Path, *args: str) -> subprocess.Popen:
     env = dict(os.environ, CLUSTERWATCH_DATA_DIR=str(data_dir), PYTHONUNBUFFERED="1")
     for key in (ENV_CONFIG, "CLUSTERWATCH_SNAPSHOT", "CLUSTERWATCH_LIVE"):
         env.pop(key, None)  # only what the command line says
-    with open(log, "w") as out:
+    # Appended to, not truncated: several commands may share one log, their lines in the order written.
+    with open(log, "a") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "pipelines.cli", *args], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
@@ -374,30 +376,29 @@ def test_two_cli_refreshes_at_once_serialise(data_dir, tmp_path):
     from pipelines.lib.warehouse import writer_lock
 
     cfg = small_snapshot_config(tmp_path)
-    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    log = tmp_path / "both.log"  # one log for both: O_APPEND keeps their lines in the order they were written
     lock_file = data_dir / "warehouse.lock"
     with writer_lock():  # hold the warehouse until both commands are certainly running and blocked
-        procs = [_cli(data_dir, log, "ingest", "--force", "--config", str(cfg)) for log in logs]
+        procs = [_cli(data_dir, log, "ingest", "--force", "--config", str(cfg)) for _ in range(2)]
         deadline = time.monotonic() + 120
-        while not all("waiting for pid" in log.read_text() for log in logs):
-            assert all(p.poll() is None for p in procs), [log.read_text() for log in logs]
+        while log.read_text().count("waiting for pid") < 2:
+            assert all(p.poll() is None for p in procs), log.read_text()
             assert time.monotonic() < deadline, "the commands never reached the warehouse lock"
             time.sleep(0.2)
         assert f"pid {os.getpid()}" in lock_file.read_text()
     for p in procs:
         p.wait(timeout=300)
-    outputs = [log.read_text() for log in logs]
-    assert [p.returncode for p in procs] == [0, 0], outputs
-    for out in outputs:
-        assert "lock on file" not in out.lower() and "traceback" not in out.lower()
-    # Both loaded all rows, one after the other: the later one got the warehouse only after the earlier one's work.
-    counts = [[line.strip() for line in out.splitlines() if line.strip().startswith("raw.presence:")] for out in outputs]
-    assert counts == [["raw.presence: 4,000"], ["raw.presence: 4,000"]], outputs
-    waits = sorted(
-        float(line.rsplit("after waiting ", 1)[1].rstrip("s"))
-        for out in outputs
-        for line in out.splitlines()
-        if "got the warehouse after waiting" in line
+    out = log.read_text()
+    assert [p.returncode for p in procs] == [0, 0], out
+    assert "lock on file" not in out.lower() and "traceback" not in out.lower()
+    # Both loaded all rows.
+    assert [line.strip() for line in out.splitlines() if line.strip().startswith("raw.presence:")] == [
+        "raw.presence: 4,000", "raw.presence: 4,000"], out
+    # One after the other: the second got the warehouse only after the first had written its last table (the
+    # admin lookup, still under the lock). Overlapping work would put both "got" lines before any "admin lookup".
+    events = sorted(
+        [(m.start(), "got") for m in re.finditer("got the warehouse after waiting", out)]
+        + [(m.start(), "done") for m in re.finditer("admin lookup:", out)]
     )
-    assert len(waits) == 2 and waits[1] >= waits[0] + 0.5, outputs  # at least one poll (0.5 s) of the first's work
+    assert [what for _, what in events] == ["got", "done", "got", "done"], out
     assert lock_file.read_text() == ""  # released

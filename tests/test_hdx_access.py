@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 import json
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -115,10 +114,8 @@ def test_download_failures_keep_good_copy(hdx, live, res, mode, cause):
 
     hdx.set_last_modified(res.resource, "2026-03-01T00:00:00.000000")  # cache is stale: a download is due
     hdx.fail(res.resource, mode)
-    t0 = time.monotonic()
     with pytest.raises(FetchError) as err:
         fetcher.fetch(res)
-    elapsed = time.monotonic() - t0
 
     msg = str(err.value)
     assert res.dataset in msg and res.resource in msg and cause in msg
@@ -126,7 +123,6 @@ def test_download_failures_keep_good_copy(hdx, live, res, mode, cause):
     assert {p.name for p in good.path.parent.iterdir()} == {good.path.name, sidecar.name}  # no temp files left
     # Bounded: an HTML page is not worth retrying; transient faults get exactly retries + 1 attempts.
     assert hdx.downloads(res.resource) == 1 + (1 if mode == "html" else 2)
-    assert elapsed < 5
 
 
 def test_failure_without_cached_copy_leaves_nothing(hdx, live, tmp_path):
@@ -162,10 +158,10 @@ def test_unreachable_hdx_fails_fast(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     fetcher = LiveFetcher(HdxSettings(url=f"http://127.0.0.1:{port}", timeout_seconds=1, retries=0), tmp_path)
-    t0 = time.monotonic()
-    with pytest.raises(FetchError, match="HDX lookup failed"):
+    with pytest.raises(FetchError, match="HDX lookup failed") as err:
         fetcher.state(TCD)
-    assert time.monotonic() - t0 < 3
+    # Refused at once and reported as such: no retry, no wait for a timeout.
+    assert "Connection refused" in str(err.value) and "timed out" not in str(err.value)
 
 
 def test_search_by_tag_and_country(hdx, live, real_snapshot):
