@@ -90,6 +90,8 @@ def cmd_config_check(args) -> int:
     _say(f"{path}: OK — {len(cfg.countries)} countries ({', '.join(cfg.countries)})")
     for k, n in kinds.items():
         _say(f"  {k:13s} {n} resource(s)")
+    for w in cfg.warnings():
+        _say(f"warning: {w}")
     return 0
 
 

@@ -101,6 +101,9 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool) -> 
     defs = build_definitions()
     tags = {FORCE_TAG: "1"} if force else {}
     say(f"clusterwatch refresh: config {cfg.name!r}, countries {', '.join(wanted)}")
+    for w in cfg.warnings():
+        if w[:3] in wanted:
+            say(f"warning: {w}")
 
     partitioned_keys = [a.key for a in PARTITIONED_RAW_ASSETS]
     say("stage 1/2: per-country sources")

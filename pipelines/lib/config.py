@@ -226,6 +226,22 @@ class Config(_Strict):
     def resources(self, kind: str) -> list[Resource]:
         return getattr(self.sources, kind)
 
+    def warnings(self) -> list[str]:
+        """Valid but doubtful setups, for `config check` and `refresh` to print.
+
+        A country whose needs are configured (a per-country file, or a multi-country file that may hold it)
+        but that has no 3W/4W resource: coverage cannot know its partners, so it shows them as unknown
+        (partner_count NULL), never as zero (issue "no data versus no partners").
+        """
+        with_presence = {r.country for r in self.sources.presence}
+        multi_country_needs = any(r.country_column for r in self.sources.needs)
+        needs_countries = {r.country for r in self.sources.needs if r.country}
+        return [
+            f"{c}: needs configured but no 3W/4W presence file; coverage shows unknown partners"
+            for c in self.countries
+            if c not in with_presence and (c in needs_countries or multi_country_needs)
+        ]
+
     def snapshot_root(self) -> Path | None:
         if self.snapshot is None:
             return None

@@ -1,6 +1,10 @@
--- Problems found when putting presence and needs side by side: one row per country × sector whose presence
--- and needs reference periods are more than var('reference_gap_days') apart (Afghanistan: 3W Jul-Sep 2021,
--- needs 2025). Not tied to a source row: file and row are null, the value gives both periods.
+-- Problems found when putting presence and needs side by side. Not tied to a source row: file and row are null.
+--   * periods_far_apart: one row per country × sector whose presence and needs reference periods are more
+--     than var('reference_gap_days') apart (Afghanistan: 3W Jul-Sep 2021, needs 2025); value = both periods.
+--   * no_presence_source: one row per country with needs but no 3W/4W resource (Sudan); sector null.
+--   * sector_not_reported: one row per country × sector with needs that the country's 3W/4W never reports
+--     (Chad's 3W files child protection and GBV under Protection). In both cases coverage has
+--     partner_count NULL and presence_reported false, and gaps lists no no_presence gap for those cells.
 select
     'coverage' as source,
     c.need_source_key as source_key,
@@ -20,3 +24,50 @@ select
 from (select distinct country_code, sector_code from {{ ref('coverage') }} where periods_far_apart) as v
 join {{ ref('int_coverage__sources') }} as c
     on c.country_code = v.country_code
+
+union all
+
+select
+    'coverage',
+    c.need_source_key,
+    c.need_dataset_id,
+    cast(null as varchar),
+    cast(null as bigint),
+    c.country_code,
+    cast(null as varchar),
+    'presence',
+    cast(null as varchar),
+    'no_presence_source',
+    c.country_code || ': needs configured but no 3W/4W presence file; coverage shows unknown partners'
+      || ' (partner_count NULL, presence_reported false) and gaps lists no no_presence gap',
+    'warning'
+from {{ ref('int_coverage__sources') }} as c
+where c.need_source_key is not null
+  and c.presence_source_keys is null
+
+union all
+
+select
+    'coverage',
+    c.need_source_key,
+    c.need_dataset_id,
+    cast(null as varchar),
+    cast(null as bigint),
+    v.country_code,
+    v.sector_code,
+    'sector',
+    v.sector_code,
+    'sector_not_reported',
+    v.country_code || ': the 3W/4W (' || c.presence_source_keys || ') reports no ' || v.sector_code
+      || ' presence while ' || v.units || ' unit(s) have need; partners unknown (partner_count NULL),'
+      || ' no no_presence gap listed',
+    'warning'
+from (
+    select country_code, sector_code, count(*) as units
+    from {{ ref('coverage') }}
+    where not presence_reported and people_in_need is not null
+    group by all
+) as v
+join {{ ref('int_coverage__sources') }} as c
+    on c.country_code = v.country_code
+where c.presence_source_keys is not null

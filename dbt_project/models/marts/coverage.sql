@@ -8,8 +8,12 @@
 --   * partner_count = distinct organisations (org_key) with a usable presence row in the unit and sector;
 --     `Intersectoral` rows count the distinct organisations present in ANY sector of the unit (its people in
 --     need are the source's own intersectoral figure, never a sum of sectors).
---   * Units with need and no presence have partner_count 0; units with presence and no need have
---     people_in_need null.
+--   * presence_reported: some presence resource covers the cell - the country has chosen 3W/4W resources and,
+--     for a sector row, they report that sector somewhere in the country (Intersectoral: any sector). When it
+--     is false, partner_count is NULL (unknown), never 0: no 3W for Sudan, or Chad's 3W filing child
+--     protection and GBV under Protection, says nothing about who works there.
+--   * Units with need and no presence have partner_count 0 where presence is reported; units with presence
+--     and no need have people_in_need null.
 --   * people_targeted / people_reached: from the needs source when it gives them (HNO Targeted/Reached,
 --     drought Target/Reached), else the sum of the presence rows' figures (reach_source says which).
 --   * pin_per_partner = people_in_need / partner_count (null when no partner); reached_share =
@@ -88,6 +92,16 @@ presence_rows as (
       and (c.admin_level = 1 or p.admin2_pcode is not null)
 ),
 
+-- Sectors the chosen presence resources report anywhere in the country (any usable row, any admin level).
+reported_sectors as (
+    select distinct p.country_code, p.sector_code
+    from {{ ref('int_presence') }} as p
+    join choice as c
+        on c.country_code = p.country_code
+       and list_contains(string_split(c.presence_source_keys, ', '), p.source_key)
+    where p.is_usable
+),
+
 presence_side as (
     select
         country_code, admin1_pcode, admin2_pcode, sector_code,
@@ -122,7 +136,7 @@ joined as (
             when n.people_targeted is not null or n.people_reached is not null then 'needs'
             when p.people_targeted is not null or p.people_reached is not null then 'presence'
         end as reach_source,
-        coalesce(p.partner_count, 0) as partner_count,
+        p.partner_count,
         p.partners,
         n.country_code is not null as has_need,
         p.country_code is not null as has_presence
@@ -156,7 +170,7 @@ select
     j.people_in_need,
     j.people_targeted,
     j.people_reached,
-    j.partner_count,
+    case when r.country_code is not null then coalesce(j.partner_count, 0) end as partner_count,
     j.partners,
     case when j.partner_count > 0 then round(j.people_in_need / j.partner_count, 1) end as pin_per_partner,
     case when j.people_in_need > 0 then round(j.people_reached / j.people_in_need, 4) end as reached_share,
@@ -171,6 +185,7 @@ select
     c.need_source_key,
     c.need_year,
     c.presence_source_keys,
+    r.country_code is not null as presence_reported,
     concat_ws(', ',
         case when j.has_need then c.need_dataset_id end,
         case when j.has_presence then c.presence_dataset_ids end
@@ -184,3 +199,10 @@ left join units as u2
     on u2.country_code = j.country_code and u2.admin_level = 2 and u2.pcode = j.admin2_code
 left join sectors as s
     on s.sector_code = j.sector_code
+left join (
+    select country_code, sector_code from reported_sectors
+    union
+    select distinct country_code, 'Intersectoral' from reported_sectors
+) as r
+    on r.country_code = j.country_code
+   and r.sector_code = j.sector_code
