@@ -128,7 +128,7 @@ def run_ingest(*, countries: list[str] | None = None, say=print, force: bool = F
     cfg = settings.config()
     partitioned = {"presence", "needs"}
     with writer_lock(say=say), connect() as con:
-        fetcher = settings.fetcher()  # under the lock: it may generate the sample snapshot
+        fetcher = settings.fetcher()
         ensure_raw_schema(con)
         for kind in SOURCE_KINDS:
             partitions = (countries or cfg.countries) if kind in partitioned else [ALL_PARTITIONS]

@@ -50,10 +50,5 @@ class ClusterwatchSettings(dg.ConfigurableResource):
 
     def fetcher(self):
         from pipelines.lib.hdx.factory import make_fetcher
-        from pipelines.sample.ensure import ensure_sample_snapshot
 
-        cfg = self.config()
-        snapshot = Path(self.snapshot) if self.snapshot else None
-        if not self.live and snapshot is None:
-            ensure_sample_snapshot(cfg)
-        return make_fetcher(cfg, snapshot, self.live)
+        return make_fetcher(self.config(), Path(self.snapshot) if self.snapshot else None, self.live)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.lib.config import Config
+from pipelines.lib.config import SAMPLE_SNAPSHOT, Config
 from pipelines.lib.hdx import Fetcher
 from pipelines.lib.paths import cache_dir
 
@@ -22,5 +22,11 @@ def make_fetcher(cfg: Config, snapshot: Path | None, live: bool) -> Fetcher:
         raise ValueError(
             f"no data source: pass --snapshot DIR to read a folder of HDX files, or --live to download from HDX "
             f"(or set `snapshot:` in the configuration{where})"
+        )
+    if snapshot is None and cfg.snapshot == SAMPLE_SNAPSHOT and not (root / "README.md").exists():
+        # The code location never generates it: the CLI does (refresh, ingest and ui), under the writer lock.
+        raise ValueError(
+            f"the sample snapshot has not been generated yet ({root}): `clusterwatch refresh` generates it on "
+            f"first use, or run `clusterwatch generate-sample {root}`"
         )
     return SnapshotFetcher(root)

@@ -29,6 +29,16 @@ def _set_env(args) -> None:
         os.environ["CLUSTERWATCH_DATA_DIR"] = str(Path(args.data_dir).resolve())
 
 
+def _ensure_sample() -> None:
+    """The default config reads the generated sample: the CLI makes it on first use (the code location never does)."""
+    from pipelines.sample.ensure import ensure_sample_snapshot
+    from pipelines.settings import ClusterwatchSettings
+
+    settings = ClusterwatchSettings.from_env()
+    if not settings.live and not settings.snapshot:
+        ensure_sample_snapshot(settings.config(), say=_say)
+
+
 def dagster_home() -> Path:
     """The instance directory under the data dir, with the repo's dagster.yaml in it."""
     home = data_dir() / "dagster"
@@ -52,6 +62,7 @@ def cmd_refresh(args) -> int:
 
     countries = [c.strip().upper() for c in args.countries.split(",")] if args.countries else None
     try:
+        _ensure_sample()
         summary = run_refresh(instance(), countries=countries, say=_say, force=args.force)
     except (ConfigError, ValueError) as e:
         _say(f"error: {e}")
@@ -68,6 +79,7 @@ def cmd_ingest(args) -> int:
     from pipelines.refresh import run_ingest
 
     countries = [c.strip().upper() for c in args.countries.split(",")] if args.countries else None
+    _ensure_sample()
     started = time.perf_counter()
     counts = run_ingest(countries=countries, say=_say, force=args.force)
     _say(f"raw layer loaded in {time.perf_counter() - started:.1f}s")
@@ -146,6 +158,7 @@ def cmd_config_suggest_4w(args) -> int:
 def cmd_ui(args) -> int:
     """`dagster dev` on this code location, with the instance under the data dir and the repo's dagster.yaml."""
     _set_env(args)
+    _ensure_sample()  # the daemon's runs read it too
     home = dagster_home()
     env = dict(os.environ, DAGSTER_HOME=str(home))
     cmd = [
@@ -161,8 +174,8 @@ def cmd_ui(args) -> int:
 
 
 def cmd_docs(args) -> int:
-    """Regenerate docs/data-dictionary.md from the marts' dbt YAML (pipelines/docs_gen.py)."""
-    from pipelines.docs_gen import DATA_DICTIONARY, write_data_dictionary
+    """Regenerate docs/data-dictionary.md from the marts' dbt YAML (pipelines/cli/docs_gen.py)."""
+    from pipelines.cli.docs_gen import DATA_DICTIONARY, write_data_dictionary
 
     out = write_data_dictionary(Path(args.out) if args.out else DATA_DICTIONARY)
     _say(f"wrote {out}")
