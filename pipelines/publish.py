@@ -34,7 +34,6 @@ Test hook: CLUSTERWATCH_PUBLISH_CRASH_AT=<point>[:<table>] makes the process exi
 import csv
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -42,7 +41,9 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipelines.lib.files import sha256_file
 from pipelines.lib.paths import published_dir
+from pipelines.lib.sql import quote_ident as _q
 from pipelines.quality.results import SuiteResult, jsonable
 from pipelines.quality.tables import PUBLISHED_TABLES, PublishedTable, published_table
 
@@ -60,12 +61,6 @@ class PublishError(RuntimeError):
 
 
 # -- small file helpers ---------------------------------------------------------------------------------
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fsync_dir(path: Path) -> None:
@@ -184,8 +179,6 @@ def _history(manifest: dict, event: dict) -> None:
 
 
 # -- writing one table's version ----------------------------------------------------------------------------
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _sql_str(path: Path) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from pipelines.lib.config import Config, Resource
+from pipelines.lib.config import PARTITIONED_KINDS, Config, Resource
 from pipelines.schedules import (
     TRIGGER_TAG,
     _asset_graph,
@@ -43,7 +43,6 @@ from pipelines.settings import ClusterwatchSettings, current_config
 
 SENSOR_NAME = "hdx_changes"
 CHANGED_TAG = "clusterwatch/changed"  # the resource ids that changed (truncated)
-PARTITIONED_KINDS = ("presence", "needs")
 
 
 @dataclass

@@ -50,9 +50,9 @@ def automation_defs(settings: ClusterwatchSettings) -> dg.Definitions:
     the schedule and the sensor."""
     from pipelines.sources.raw_asset import raw_asset
 
-    presence = raw_asset("presence", partitioned=True, description="test")
-    needs = raw_asset("needs", partitioned=True, description="test")
-    population = raw_asset("population", partitioned=False, description="test")
+    presence = raw_asset("presence", description="test")
+    needs = raw_asset("needs", description="test")
+    population = raw_asset("population", description="test")
 
     @dg.asset(key=STUB_MART, deps=[presence, needs, population], group_name="marts")
     def coverage():

@@ -35,6 +35,8 @@ PRESENCE_FIELDS = (
 SAMPLE_SNAPSHOT = "@sample"
 
 SOURCE_KINDS = ("presence", "needs", "funding", "flows", "admin", "population", "vocabularies")
+# Kinds loaded one country partition at a time (per-country files); the others load globally.
+PARTITIONED_KINDS = ("presence", "needs")
 
 
 class ConfigError(ValueError):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 import time
 from dataclasses import dataclass
 
@@ -17,11 +16,10 @@ import pyarrow.compute as pc
 from pipelines.lib.config import PRESENCE_FIELDS, Resource
 from pipelines.lib.errors import SourceFormatError
 from pipelines.lib.hdx import Fetcher, FetchedFile
-from pipelines.lib.raw_tables import missing_columns
+from pipelines.lib.raw_tables import RAW_TABLES, missing_columns
 from pipelines.lib.readers import ParsedTable, find_column, read_table
+from pipelines.lib.text import snake_case
 from pipelines.lib.warehouse import ALL_PARTITIONS, last_load, replace_partition
-
-PRESENCE_TABLE_COLUMNS = ("country_code", *PRESENCE_FIELDS, "reference_period_start", "reference_period_end")
 
 
 @dataclass(frozen=True)
@@ -37,14 +35,6 @@ class LoadResult:
     resource_id: str
     resource_modified: str | None
     source_file: str
-
-
-def snake_case(name: str) -> str:
-    """Column name as raw tables store it: countryCode -> country_code, 'Admin 1 P-Code' -> admin_1_p_code."""
-    s = re.sub(r"([a-z0-9])([A-Z][a-z])", r"\1_\2", name.strip())  # countryCode; not PiN
-    s = re.sub(r"([a-z])([A-Z]{2,})\b", r"\1_\2", s)  # amountUSD
-    s = re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
-    return s or "column"
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -91,7 +81,7 @@ def shape_presence(res: Resource, parsed: ParsedTable) -> pa.Table:
     cols["reference_period_start"] = pa.array([period.start.isoformat() if period else None] * n, type=pa.string())
     cols["reference_period_end"] = pa.array([period.end.isoformat() if period else None] * n, type=pa.string())
     cols["_row_number"] = parsed.table.column("_row_number")
-    return pa.table({k: cols[k] for k in (*PRESENCE_TABLE_COLUMNS, "_row_number")})
+    return pa.table({k: cols[k] for k in (*RAW_TABLES["presence"], "_row_number")})
 
 
 def shape_generic(res: Resource, parsed: ParsedTable) -> pa.Table:

@@ -39,6 +39,9 @@ from hdx.location.adminlevel import AdminLevel
 from hdx.location.country import Country
 from hdx.utilities.text import normalise
 
+from pipelines.lib.sql import quote_ident as _q
+from pipelines.lib.text import snake_case as _snake  # the loader's rule, so names match raw.pcodes
+
 logger = logging.getLogger(__name__)
 
 METHODS = ("exact", "normalised", "length_converted", "name_matched", "from_admin2", "unmatched", "not_provided")
@@ -113,11 +116,6 @@ def _offline_country_data() -> None:
         previous = Country._use_live
         Country.countriesdata(use_live=False)
         Country._use_live = previous
-
-
-def _snake(name: str) -> str:
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(name).strip().lstrip("\ufeff"))
-    return re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
 
 
 def _clean(value) -> str | None:
@@ -444,10 +442,6 @@ def _table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> l
         [schema, table],
     ).fetchall()
     return [r[0] for r in rows] or None
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _pick(columns: list[str], candidates: Iterable[str]) -> str | None:

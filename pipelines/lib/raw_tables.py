@@ -1,6 +1,6 @@
 """The raw layer's contract: each raw table and the columns dbt's staging models rely on.
 
-Column names are the source headers in snake_case (see ingest.snake_case). A file may bring more
+Column names are the source headers in snake_case (see text.snake_case). A file may bring more
 columns (they are kept); a file that lacks a contract column is refused with an error naming it.
 Every contract table exists even before its first load, so dbt builds on any config. The loader adds
 reference_period_start/end and reference_year from the config where a resource sets them.

@@ -19,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.lib.paths import warehouse_path
+from pipelines.lib.sql import quote_ident
 
 LINEAGE_COLUMNS = (
     "_dataset_id",
@@ -151,19 +152,15 @@ def last_load(con, source_key: str, partition: str) -> LoadRecord | None:
     return LoadRecord(*row) if row else None
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _sync_columns(con, table: str, columns: list[str]) -> None:
     """Create the raw table, or add columns a newer file brought (schema drift is normal on HDX)."""
-    qualified = f"raw.{_quote(table)}"
+    qualified = f"raw.{quote_ident(table)}"
     exists = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?", [table]
     ).fetchone()[0]
     if not exists:
         cols = ", ".join(
-            f"{_quote(c)} {'bigint' if c == '_row_number' else 'timestamp' if c == '_loaded_at' else 'varchar'}"
+            f"{quote_ident(c)} {'bigint' if c == '_row_number' else 'timestamp' if c == '_loaded_at' else 'varchar'}"
             for c in columns
         )
         con.execute(f"create table {qualified} ({cols})")
@@ -176,7 +173,7 @@ def _sync_columns(con, table: str, columns: list[str]) -> None:
     }
     for c in columns:
         if c not in have:
-            con.execute(f"alter table {qualified} add column {_quote(c)} varchar")
+            con.execute(f"alter table {qualified} add column {quote_ident(c)} varchar")
 
 
 def replace_partition(
@@ -200,11 +197,11 @@ def replace_partition(
     try:
         _sync_columns(con, table, rows.column_names)
         con.execute(
-            f"delete from raw.{_quote(table)} where _source_key = ? and _partition = ?", [source_key, partition]
+            f"delete from raw.{quote_ident(table)} where _source_key = ? and _partition = ?", [source_key, partition]
         )
         con.register("_incoming", rows)
         try:
-            con.execute(f"insert into raw.{_quote(table)} by name select * from _incoming")
+            con.execute(f"insert into raw.{quote_ident(table)} by name select * from _incoming")
         finally:
             con.unregister("_incoming")
         con.execute(
@@ -239,4 +236,4 @@ def table_row_counts(con, schema: str = "raw") -> dict[str, int]:
             [schema],
         ).fetchall()
     ]
-    return {n: con.execute(f"select count(*) from {schema}.{_quote(n)}").fetchone()[0] for n in names}
+    return {n: con.execute(f"select count(*) from {schema}.{quote_ident(n)}").fetchone()[0] for n in names}

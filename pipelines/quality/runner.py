@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 import pyarrow as pa
 
+from pipelines.lib.sql import quote_ident as _q
 from pipelines.quality.results import SAMPLE_ROWS, ExpectationResult, SuiteResult, jsonable
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network calls from the quality gate
@@ -71,10 +72,6 @@ class Suite:
     def frame_sql(self) -> str:
         extra = "".join(f",\n    {expr} as {_q(name)}" for name, expr in self.derived_columns.items())
         return f"select t.*{extra}\nfrom {self.relation} t"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def fingerprint(con, relation: str) -> tuple[int, str]:

@@ -8,4 +8,4 @@ from pipelines.sources.presence import presence
 from pipelines.sources.vocabularies import vocabularies
 
 RAW_ASSETS = [presence, needs, funding, flows, admin, population, vocabularies]
-PARTITIONED_RAW_ASSETS = [presence, needs]
+PARTITIONED_RAW_ASSETS = [a for a in RAW_ASSETS if a.partitions_def is not None]

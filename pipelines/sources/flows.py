@@ -3,6 +3,5 @@ from pipelines.sources.raw_asset import raw_asset
 
 flows = raw_asset(
     "flows",
-    partitioned=False,
     description="FTS incoming funding flows, one row per published flow row (flow ids may repeat across pages).",
 )

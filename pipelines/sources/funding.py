@@ -3,6 +3,5 @@ from pipelines.sources.raw_asset import raw_asset
 
 funding = raw_asset(
     "funding",
-    partitioned=False,
     description="FTS requirements and funding by plan, plan cluster and global cluster, all years, as published.",
 )

@@ -3,7 +3,6 @@ from pipelines.sources.raw_asset import raw_asset
 
 needs = raw_asset(
     "needs",
-    partitioned=True,
     description="Humanitarian needs rows as published (HPC HNO, JIAF PiN, drought caseloads). Multi-country "
     "files are split by their country column. Lands in raw.hno_hpc, raw.jiaf_pin and raw.drought_needs.",
 )

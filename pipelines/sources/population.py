@@ -3,6 +3,5 @@ from pipelines.sources.raw_asset import raw_asset
 
 population = raw_asset(
     "population",
-    partitioned=False,
     description="COD-PS population statistics by admin unit, gender and age group, as published.",
 )

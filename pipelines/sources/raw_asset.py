@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipelines.lib.config import PARTITIONED_KINDS
 from pipelines.lib.errors import SourceError
 from pipelines.lib.ingest import LoadResult, ingest_resource, resources_for_partition
 from pipelines.lib.warehouse import ALL_PARTITIONS, connect, ensure_raw_schema
@@ -79,7 +80,8 @@ def load_kind(context, settings: ClusterwatchSettings, kind: str, partition: str
     )
 
 
-def raw_asset(kind: str, *, partitioned: bool, description: str) -> dg.AssetsDefinition:
+def raw_asset(kind: str, *, description: str) -> dg.AssetsDefinition:
+    partitioned = kind in PARTITIONED_KINDS
     @dg.asset(
         name=kind,
         key_prefix=["raw"],

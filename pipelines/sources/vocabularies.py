@@ -3,6 +3,5 @@ from pipelines.sources.raw_asset import raw_asset
 
 vocabularies = raw_asset(
     "vocabularies",
-    partitioned=False,
     description="HDX reference vocabularies (sectors, organisation types) and the HPC response plan list.",
 )

@@ -27,8 +27,9 @@ from urllib3.util import Retry
 
 from pipelines.lib.config import HdxSettings, Resource
 from pipelines.lib.errors import FetchError
+from pipelines.lib.files import CHUNK, sha256_file
 from pipelines.lib.hdx import FetchedFile, ResourceState
-from pipelines.lib.hdx.snapshot import CHUNK, sha256_file, url_basename
+from pipelines.lib.hdx.snapshot import url_basename
 from pipelines.lib.paths import cache_dir
 
 # Formats whose body can never legitimately be an HTML page (HDX serves a login/error page with 200 at times).

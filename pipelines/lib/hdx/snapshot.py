@@ -6,7 +6,6 @@ so a snapshot run records the same dataset/resource ids a live run would.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -14,17 +13,8 @@ from urllib.parse import unquote, urlparse
 
 from pipelines.lib.config import Resource
 from pipelines.lib.errors import FetchError
+from pipelines.lib.files import sha256_file
 from pipelines.lib.hdx import FetchedFile, ResourceState
-
-CHUNK = 1 << 20  # 1 MiB: hash big files without reading them into memory
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def load_package(path: Path) -> dict:
