@@ -44,6 +44,7 @@ from pathlib import Path
 from pipelines.lib.files import sha256_file
 from pipelines.lib.paths import published_dir
 from pipelines.lib.sql import quote_ident as _q
+from pipelines.lib.sql import quote_literal as _sql_str
 from pipelines.quality.results import SuiteResult, jsonable
 from pipelines.quality.tables import PUBLISHED_TABLES, PublishedTable, published_table
 
@@ -179,10 +180,6 @@ def _history(manifest: dict, event: dict) -> None:
 
 
 # -- writing one table's version ----------------------------------------------------------------------------
-
-
-def _sql_str(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def export_table(con, table: PublishedTable, out_dir: Path) -> dict:
