@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test ui bench clean
+.PHONY: setup run test unit ui bench clean
 
 $(BIN)/clusterwatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ run: setup
 # The whole test suite; tests that need ../shared/hdx-snapshot skip with a message when it is absent.
 test: setup
 	$(BIN)/pytest -q -rs
+
+# The dbt unit tests alone (each model's SQL on small inline fixtures, no data): about a minute.
+unit: setup
+	$(BIN)/pytest -q tests/test_dbt_unit.py
 
 # The Dagster UI on http://127.0.0.1:3000 with the repo's dagster.yaml.
 ui: setup
