@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dagster as dg
+from dagster_dbt import get_asset_key_for_model
 
 from pipelines.publish import build_publish_assets
 from pipelines.quality.checks import build_suite_checks
@@ -10,15 +11,19 @@ from pipelines.schedules import SCHEDULES, refresh_job
 from pipelines.sensors import SENSORS
 from pipelines.settings import ClusterwatchSettings
 from pipelines.sources import RAW_ASSETS
-from pipelines.transform.admin_lookup import admin_lookup
-from pipelines.transform.dbt_assets import build_dbt_assets, dbt_resource
+from pipelines.transform.admin_lookup import build_admin_lookup
+from pipelines.transform.dbt_assets import build_admin_keys_dbt_assets, build_dbt_assets, dbt_resource
+from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
 
 
 def build_definitions() -> dg.Definitions:
+    # dbt staging + int_admin_keys -> Python admin lookup -> every other dbt model (transform/dbt_selections.py)
+    admin_keys = build_admin_keys_dbt_assets()
+    admin_lookup = build_admin_lookup(get_asset_key_for_model([admin_keys], ADMIN_KEYS_MODEL))
     dbt_assets = build_dbt_assets()
     marts = mart_asset_keys(dbt_assets)  # the published marts' asset keys, as the dbt translator names them
     return dg.Definitions(
-        assets=[*RAW_ASSETS, admin_lookup, dbt_assets, *build_publish_assets(marts, mart_dbt_tests(dbt_assets))],
+        assets=[*RAW_ASSETS, admin_keys, admin_lookup, dbt_assets, *build_publish_assets(marts, mart_dbt_tests(dbt_assets))],
         # Blocking: a mart whose suite fails is not published (its previous version stays current).
         asset_checks=build_suite_checks(marts),
         # Daily refresh and the HDX change sensor: one run per country partition, then one downstream run.

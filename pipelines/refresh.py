@@ -117,26 +117,32 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool) -> 
 
 
 def run_ingest(*, countries: list[str] | None = None, say=print, force: bool = False) -> dict[str, int]:
-    """The raw layer and the p-code lookup only, without Dagster or dbt (for debugging and development)."""
+    """The raw layer and the p-code lookup only, without Dagster (for debugging and development).
+
+    The lookup needs dbt's list of admin keys, so the dbt step before it runs too (transform/dbt_selections.py);
+    the rest of dbt does not."""
     from pipelines.lib.config import SOURCE_KINDS
     from pipelines.lib.ingest import ingest_resource, resources_for_partition
-    from pipelines.lib.pcodes import write_admin_lookup
     from pipelines.lib.warehouse import ALL_PARTITIONS, connect, ensure_raw_schema, table_row_counts, writer_lock
     from pipelines.settings import ClusterwatchSettings
+    from pipelines.transform.admin_lookup import refresh_admin_lookup_without_dagster
 
     settings = ClusterwatchSettings.from_env()
     cfg = settings.config()
     partitioned = {"presence", "needs"}
-    with writer_lock(say=say), connect() as con:
-        fetcher = settings.fetcher()
-        ensure_raw_schema(con)
-        for kind in SOURCE_KINDS:
-            partitions = (countries or cfg.countries) if kind in partitioned else [ALL_PARTITIONS]
-            for partition in partitions:
-                for res in resources_for_partition(cfg.resources(kind), partition):
-                    r = ingest_resource(con, fetcher, res, kind, partition, force=force)
-                    state = "unchanged" if r.skipped else f"{r.seconds:.2f}s"
-                    say(f"  {kind:12s} {res.id:28s} [{partition}] raw.{r.table}: {r.rows:,} rows ({state})")
-        counts = write_admin_lookup(con, cfg.countries)
+    with writer_lock(say=say):
+        with connect() as con:
+            fetcher = settings.fetcher()
+            ensure_raw_schema(con)
+            for kind in SOURCE_KINDS:
+                partitions = (countries or cfg.countries) if kind in partitioned else [ALL_PARTITIONS]
+                for partition in partitions:
+                    for res in resources_for_partition(cfg.resources(kind), partition):
+                        r = ingest_resource(con, fetcher, res, kind, partition, force=force)
+                        state = "unchanged" if r.skipped else f"{r.seconds:.2f}s"
+                        say(f"  {kind:12s} {res.id:28s} [{partition}] raw.{r.table}: {r.rows:,} rows ({state})")
+        # Closed first: dbt, a separate process, opens the warehouse (one writer at a time).
+        counts = refresh_admin_lookup_without_dagster(settings, say=say)
         say(f"  admin lookup: {counts}")
-        return table_row_counts(con)
+        with connect() as con:
+            return table_row_counts(con)

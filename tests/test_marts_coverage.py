@@ -1,9 +1,8 @@
 """coverage, gaps and quality_issues built from the REAL HDX snapshot, checked against figures computed here,
 independently, from the raw files (python-calamine / csv), not from the warehouse.
 
-One session-scoped build: `clusterwatch ingest` (raw layer + admin lookup, no dbt) into a private data dir,
-then `dbt build --select +coverage+ +gaps+ +quality_issues+` (models, data tests and unit tests). Skips when
-../shared/hdx-snapshot is absent.
+One session-scoped build: `clusterwatch ingest` (raw layer + admin lookup and the dbt models it reads) into a
+private data dir, then `dbt build` (models, data tests and unit tests). Skips when ../shared/hdx-snapshot is absent.
 """
 from __future__ import annotations
 

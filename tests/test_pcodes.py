@@ -1,4 +1,5 @@
-"""P-code normalisation (pipelines/lib/pcodes.py) on the real 3W files and on a small warehouse.
+"""P-code normalisation (pipelines/lib/pcode_levels.py, pcodes.py, pcode_lookup.py) on the real 3W files and on a
+small warehouse whose keys dbt lists (int_admin_keys).
 
 The real-data tests read the provider files directly (not through the raw loader) and skip when
 ../shared/hdx-snapshot is absent. Shares are printed (pytest -s) so they can be tracked.
@@ -6,13 +7,17 @@ The real-data tests read the provider files directly (not through the raw loader
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
 from pipelines.lib import pcodes as pc
-from pipelines.lib.pcodes import KEY_COLUMNS, METHODS, build_admin_levels, resolve_admin, write_admin_lookup
+from pipelines.lib.pcode_levels import build_admin_levels
+from pipelines.lib.pcode_lookup import write_admin_lookup
+from pipelines.lib.pcodes import KEY_COLUMNS, METHODS, resolve_admin
+from pipelines.lib.text import snake_case
 
 COUNTRIES = ["AFG", "COD", "ETH", "SDN", "SOM", "SSD", "TCD"]
 OPS = "OCHA-DAP__hdx-scraper-operationalpresence/tests/fixtures/input"
@@ -21,7 +26,7 @@ COVID = "OCHA-DAP__hdx-scraper-covid-viz/tests/fixtures/input"
 
 def _snake_columns(df: pd.DataFrame) -> pd.DataFrame:
     # raw.pcodes / raw.pcode_lengths carry snake_cased headers; mimic that.
-    return df.rename(columns=pc._snake)
+    return df.rename(columns=snake_case)
 
 
 def _read_csv(path) -> pd.DataFrame:
@@ -255,24 +260,22 @@ _LENGTHS = [("TCD", "3", "2", "2"), ("MLI", "2", "2", "2")]
 
 
 def _make_raw(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create schema raw")
-    con.execute(
-        "create table raw.pcodes (location varchar, admin_level varchar, p_code varchar, name varchar, "
-        "parent_p_code varchar, valid_from_date varchar, _source_key varchar, _partition varchar)"
-    )
-    con.executemany("insert into raw.pcodes values (?, ?, ?, ?, ?, '2020-01-01', 'pcodes', 'all')", _UNITS)
-    con.execute(
-        "create table raw.pcode_lengths (location varchar, country_length varchar, admin_1_length varchar, "
-        "admin_2_length varchar, admin_3_length varchar, admin_4_length varchar, admin_5_length varchar)"
-    )
-    con.executemany("insert into raw.pcode_lengths values (?, ?, ?, ?, NULL, NULL, NULL)", _LENGTHS)
-    con.execute(
-        "create table raw.presence (country_code varchar, admin1_code varchar, admin1_name varchar, "
-        "admin2_code varchar, admin2_name varchar, org_name varchar, sector varchar, _row_number varchar, "
-        "_partition varchar)"
+    """The raw contract tables (as ingest creates them) with a few invented rows."""
+    from pipelines.lib.warehouse import ensure_raw_schema
+
+    ensure_raw_schema(con)
+    con.executemany(
+        "insert into raw.pcodes (location, admin_level, p_code, name, parent_p_code, valid_from_date, _source_key, "
+        "_partition) values (?, ?, ?, ?, ?, '2020-01-01', 'pcodes', 'all')",
+        _UNITS,
     )
     con.executemany(
-        "insert into raw.presence values (?, ?, ?, ?, ?, 'Org', 'Santé', ?, 'TCD')",
+        "insert into raw.pcode_lengths (location, country_length, admin_1_length, admin_2_length) values (?, ?, ?, ?)",
+        _LENGTHS,
+    )
+    con.executemany(
+        "insert into raw.presence (country_code, admin1_code, admin1_name, admin2_code, admin2_name, org_name, sector, "
+        "_row_number, _partition) values (?, ?, ?, ?, ?, 'Org', 'Santé', ?, 'TCD')",
         [
             ["TCD", "TD01", "Alpha", None, None, "1"],
             ["TCD", "TD01", "Alpha", None, None, "2"],  # duplicate key: one lookup row
@@ -282,51 +285,96 @@ def _make_raw(con: duckdb.DuckDBPyConnection) -> None:
             ["MLI", "ML01", None, None, None, "6"],  # not a configured country: kept, unmatched
         ],
     )
-    con.execute(
-        "create table raw.hno_hpc (country_iso3 varchar, admin_1_pcode varchar, admin_1_name varchar, "
-        "admin_2_pcode varchar, admin_2_name varchar, cluster varchar, in_need varchar)"
-    )
     con.executemany(
-        "insert into raw.hno_hpc values (?, ?, ?, ?, ?, 'ALL', '10')",
-        [["TCD", None, None, None, None], ["TCD", None, None, "TCD0201", "Echo"], ["TCD", "TCD01", "Alpha", None, None]],
+        "insert into raw.hno_hpc (country_iso3, admin_1_pcode, admin_1_name, admin_2_pcode, admin_2_name, cluster, "
+        "in_need, _row_number) values (?, ?, ?, ?, ?, 'ALL', '10', ?)",
+        [["TCD", None, None, None, None, "1"], ["TCD", None, None, "TCD0201", "Echo", "2"],
+         ["TCD", "TCD01", "Alpha", None, None, "3"]],
     )
+    # No country column: the partition is the country.
     con.execute(
-        "create table raw.drought_needs (location_admin3_pcode varchar, location_woreda varchar, "
-        "location_zone varchar, location_admin2_pcode varchar, location_region varchar, "
-        "location_admin1_pcode varchar, health_affected varchar, _partition varchar)"
+        "insert into raw.drought_needs (location_admin3_pcode, location_woreda, location_zone, location_admin2_pcode, "
+        "location_region, location_admin1_pcode, _row_number, _partition) "
+        "values ('TCD010101', 'W', 'Delta', 'TCD0102', 'Alpha', 'TCD01', '1', 'TCD')"
     )
-    con.execute("insert into raw.drought_needs values ('TCD010101', 'W', 'Delta', 'TCD0102', 'Alpha', 'TCD01', '5', 'TCD')")
+    for table in ("presence", "hno_hpc", "drought_needs"):  # the lineage staging requires
+        con.execute(f"update raw.{table} set _dataset_id = 'test', _source_file = 'test.csv', _source_key = '{table}'")
 
 
-def test_write_admin_lookup(tmp_path):
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    _make_raw(con)
+@pytest.fixture(scope="module")
+def keyed_warehouse(tmp_path_factory) -> Path:
+    """The synthetic raw layer with int_admin_keys built by dbt, exactly as a refresh builds it (same selection)."""
+    import os
+    import subprocess
+    import sys
+
+    from pipelines.lib.paths import DBT_PROJECT_DIR
+    from pipelines.transform.dbt_selections import ADMIN_KEYS_SELECT
+
+    work = tmp_path_factory.mktemp("keyed_warehouse")
+    path = work / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        _make_raw(con)
+    env = {**os.environ, "CLUSTERWATCH_WAREHOUSE": str(path), "DBT_TARGET_PATH": str(work / "target"),
+           "DBT_LOG_PATH": str(work / "logs"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    dbt = Path(sys.executable).parent / "dbt"
+    proc = subprocess.run(
+        [str(dbt), "build", "--select", ADMIN_KEYS_SELECT, "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    return path
+
+
+@pytest.fixture
+def warehouse(keyed_warehouse, tmp_path) -> duckdb.DuckDBPyConnection:
+    """A private copy of the keyed warehouse (tests write to it)."""
+    import shutil
+
+    path = tmp_path / "w.duckdb"
+    shutil.copy(keyed_warehouse, path)
+    con = duckdb.connect(str(path))
+    yield con
+    con.close()
+
+
+def test_every_staging_key_gets_exactly_one_lookup_row(warehouse):
+    """The tie between the key's one definition (dbt macro admin_key_columns) and the resolver."""
+    con = warehouse
     result = write_admin_lookup(con, ["TCD"])
-
-    assert result["sources"] == {"presence": 4, "hno_hpc": 3, "drought_needs": 1}
+    assert result["sources"] == {"drought_needs": 1, "hno_hpc": 3, "presence": 4}
     assert result["keys"] == 8
-    assert result["admin1"]["length_converted"] == 1
-    assert set(result["key_sql"]) == {"presence", "hno_hpc", "drought_needs"}
+    # every key of int_admin_keys has its row, and nothing else is in the lookup
+    assert con.execute(
+        "select count(*) from intermediate.int_admin_keys k full join normalised.admin_lookup l "
+        "using (source_table, lookup_key) where k.lookup_key is null or l.lookup_key is null"
+    ).fetchone() == (0,)
+    # every staging row, whatever its source, finds exactly one lookup row on its admin_lookup_key
+    for table, model, n_rows in (("presence", "stg_hdx__presence", 6), ("hno_hpc", "stg_hno__needs", 3),
+                                 ("drought_needs", "stg_drought__needs", 1)):
+        matches = con.execute(
+            f"select count(l.lookup_key) from staging.{model} s left join normalised.admin_lookup l "
+            f"on l.source_table = '{table}' and l.lookup_key = s.admin_lookup_key group by s._row_number"
+        ).fetchall()
+        assert sorted(matches) == [(1,)] * n_rows, (table, matches)
+
+
+def test_write_admin_lookup(warehouse):
+    con = warehouse
+    write_admin_lookup(con, ["TCD"])
     cols = [r[0] for r in con.execute("describe normalised.admin_lookup").fetchall()]
     assert cols == ["source_table", "lookup_key", *KEY_COLUMNS, *pc.RESULT_COLUMNS]
-    # one row per (source_table, lookup_key)
-    assert con.execute(
-        "select count(*) from (select source_table, lookup_key from normalised.admin_lookup group by all having count(*) > 1)"
-    ).fetchone() == (0,)
-
-    # The documented dbt join: every raw row finds exactly one lookup row.
-    assert pc.lookup_key_sql({f: f for f in KEY_COLUMNS}) == result["key_sql"]["presence"].replace('"', "")
-    key = pc.lookup_key_sql({f: f"p.{f}" for f in KEY_COLUMNS})  # qualified: admin_lookup has the same names
     joined = con.execute(
-        f"""
+        """
         select p._row_number, l.admin1_pcode, l.admin2_pcode, l.admin1_method, l.admin2_method, l.issue
-        from raw.presence p
-        left join normalised.admin_lookup l on l.source_table = 'presence' and l.lookup_key = {key}
+        from staging.stg_hdx__presence p
+        left join normalised.admin_lookup l on l.source_table = 'presence' and l.lookup_key = p.admin_lookup_key
         where p.country_code = 'TCD'
         order by p._row_number
         """
     ).fetchall()
-    assert [r[0] for r in joined] == ["1", "2", "3", "4", "5"]
+    assert [r[0] for r in joined] == [1, 2, 3, 4, 5]
     assert joined[0][1:5] == ("TCD01", None, "length_converted", "not_provided")
     assert joined[2][1:5] == ("TCD01", None, "length_converted", "not_provided")
     assert joined[3][1:5] == ("TCD01", "TCD0102", "name_matched", "name_matched")
@@ -358,17 +406,27 @@ def test_write_admin_lookup(tmp_path):
     assert all(u[0] == "TCD" for u in units)
 
 
-def test_write_admin_lookup_is_atomic(tmp_path, monkeypatch):
+def test_write_admin_lookup_without_keys_says_what_to_run(tmp_path):
+    from pipelines.lib.pcode_lookup import AdminKeysMissing
+
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     _make_raw(con)
+    with pytest.raises(AdminKeysMissing, match=r"dbt build --select \+int_admin_keys"):
+        write_admin_lookup(con, ["TCD"])
+
+
+def test_write_admin_lookup_is_atomic(warehouse, monkeypatch):
+    from pipelines.lib import pcode_lookup
+
+    con = warehouse
     write_admin_lookup(con, ["TCD"])
     before = con.execute("select count(*) from normalised.admin_lookup").fetchone()
 
     def broken(_pcodes):
         raise RuntimeError("boom")
 
-    con.execute("insert into raw.presence values ('TCD', 'TCD02', NULL, NULL, NULL, 'Org', 'x', '9', 'TCD')")
-    monkeypatch.setattr(pc, "_admin_units", broken)
+    con.execute("insert into intermediate.int_admin_keys values ('presence', 'TCD|TCD02||||', 'TCD', 'TCD02', NULL, NULL, NULL)")
+    monkeypatch.setattr(pcode_lookup, "admin_units", broken)
     with pytest.raises(RuntimeError):
         write_admin_lookup(con, ["TCD"])
     assert con.execute("select count(*) from normalised.admin_lookup").fetchone() == before
@@ -393,6 +451,65 @@ def test_write_admin_lookup_is_atomic(tmp_path, monkeypatch):
     assert con.execute("select count(*) from normalised.admin_lookup").fetchone() == before
 
 
+def _synthetic_levels(names):
+    pcodes = pd.DataFrame(_UNITS, columns=["location", "admin_level", "p_code", "name", "parent_p_code"])
+    lengths = pd.DataFrame(_LENGTHS, columns=["location", "country_length", "admin_1_length", "admin_2_length"])
+    return build_admin_levels(pcodes, lengths, ["TCD"], names)
+
+
+def test_configured_admin_names_reach_adminlevel(tmp_path):
+    """Mappings, do-not-fuzzy names and keep words come from YAML; AdminLevel gets them as its own parameters."""
+    from pipelines.lib.config import load_admin_names
+
+    rules = tmp_path / "admin_names.yaml"
+    rules.write_text(
+        "admin1:\n  admin_name_mappings: {'TCD|Ouaddai Est': TCD02}\n"
+        "admin2:\n  admin_fuzzy_dont: ['TCD01|deltaa']\n"
+        "fuzzy_keep_words: [nord, sud]\n",
+        encoding="utf-8",
+    )
+    names = load_admin_names(rules)
+    rows = pd.DataFrame(
+        [["TCD", None, "Ouaddai Est", None, None], ["TCD", "TCD01", None, None, "Deltaa"],
+         ["TCD", None, "Bravo", None, None]],
+        columns=KEY_COLUMNS,
+    )
+    plain = resolve_admin(_synthetic_levels(None), rows, names=type(names)())
+    configured = resolve_admin(_synthetic_levels(names), rows, names=names)
+
+    # a mapping turns an unknown name into its p-code
+    assert plain.loc[0, "admin1_pcode"] is None
+    assert configured.loc[0, ["admin1_pcode", "admin1_method"]].tolist() == ["TCD02", "name_matched"]
+    assert "admin_name_mappings" in configured.loc[0, "admin1_issue"]
+    # admin_fuzzy_dont (AdminLevel's own list) stops a fuzzy match that would otherwise be made
+    assert plain.loc[1, "admin2_pcode"] == "TCD0102"
+    assert configured.loc[1, "admin2_pcode"] is None
+    assert configured.loc[1, "admin2_issue"] == "Unknown admin2 name 'Deltaa' within TCD01 (not fuzzy-matched: admin_fuzzy_dont)"
+    # a keep word may not be dropped by a fuzzy match: "Bravo" is not "Bravo Nord"
+    assert plain.loc[2, "admin1_pcode"] == "TCD02"
+    assert configured.loc[2, "admin1_pcode"] is None
+    assert "closest COD name 'Bravo Nord' rejected" in configured.loc[2, "admin1_issue"]
+
+
+def test_admin_names_errors_name_the_entry(tmp_path):
+    from pipelines.lib.config import ConfigError, load_admin_names
+
+    bad = tmp_path / "admin_names.yaml"
+    bad.write_text("admin1:\n  admin_fuzy_dont: []\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"admin1\.admin_fuzy_dont"):
+        load_admin_names(bad)
+    bad.write_text("admin2:\n  admin_name_mappings: {Nowhere: TCD99}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"admin2\.admin_name_mappings\['Nowhere'\]: 'TCD99' is not an admin2 p-code"):
+        _synthetic_levels(load_admin_names(bad))
+
+
+def test_packaged_admin_names_load():
+    from pipelines.lib.config import default_admin_names
+
+    names = default_admin_names()
+    assert {"south", "east", "nord"} <= set(names.fuzzy_keep_words)
+
+
 def test_write_admin_lookup_on_real_files(real_snapshot, pcode_tables, tmp_path, no_network):
     """raw.pcodes built from the real list; keys from the real Chad and Somalia 3W."""
     pcodes, lengths = pcode_tables
@@ -410,9 +527,13 @@ def test_write_admin_lookup_on_real_files(real_snapshot, pcode_tables, tmp_path,
             _keys("SOM", a1c=som["RegionPcode"], a1n=som["Region"], a2c=som["DistrictPcode"], a2n=som["District"]),
         ]
     ).astype(object)
-    presence = presence.where(presence.notna() & (presence != ""), None)
+    presence = presence.where(presence.notna() & (presence != ""), None).drop_duplicates()
+    # int_admin_keys as dbt would list them (the key's text does not matter to the resolver)
+    presence.insert(0, "source_table", "presence")
+    presence.insert(1, "lookup_key", ["|".join(v or "" for v in r) for r in presence[KEY_COLUMNS].itertuples(index=False)])
     con.register("k", presence)
-    con.execute("create table raw.presence as select * from k")
+    con.execute("create schema intermediate")
+    con.execute("create table intermediate.int_admin_keys as select * from k")
     result = write_admin_lookup(con, ["TCD", "SOM"])
     print("\nreal admin_lookup:", result["admin1"], result["admin2"])
     assert result["sources"]["presence"] == 23 + 100

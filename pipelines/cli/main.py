@@ -199,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="reload sources even if their files did not change")
     r.set_defaults(func=cmd_refresh)
 
-    i = sub.add_parser("ingest", help="load the raw layer only (no dbt, checks or publish); for debugging")
+    i = sub.add_parser("ingest", help="load the raw layer and the p-code lookup (no marts, checks or publish); for debugging")
     common(i)
     src = i.add_mutually_exclusive_group()
     src.add_argument("--snapshot", help="read sources from this local HDX mirror directory")

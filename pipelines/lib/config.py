@@ -169,6 +169,34 @@ class ScheduleSettings(_Strict):
     sensor_interval_seconds: int = Field(3600, ge=30)
 
 
+class AdminLevelNames(_Strict):
+    """hdx-python-country AdminLevel's own name rules for one admin level (as hapi-pipelines keeps them).
+
+    Keys are a name as given, "ISO3|name" or "PARENT_PCODE|name" (parent: admin2 only)."""
+
+    admin_name_mappings: dict[str, str] = Field(default_factory=dict, description="name -> p-code, trusted first")
+    admin_name_replacements: dict[str, str] = Field(
+        default_factory=dict, description="text -> replacement tried on the normalised name before fuzzy matching"
+    )
+    admin_fuzzy_dont: list[str] = Field(default_factory=list, description="names never fuzzy-matched (lower case)")
+
+    def adminlevel_config(self) -> dict:
+        return self.model_dump()
+
+
+class AdminNames(_Strict):
+    """Admin-name exceptions for matching source names to COD units (pipelines/config/admin_names.yaml)."""
+
+    admin1: AdminLevelNames = Field(default_factory=AdminLevelNames)
+    admin2: AdminLevelNames = Field(default_factory=AdminLevelNames)
+    fuzzy_keep_words: list[str] = Field(
+        default_factory=list, description="words a fuzzy name match must neither add nor drop (compass words)"
+    )
+
+    def level(self, admin_level: int) -> AdminLevelNames:
+        return self.admin1 if admin_level == 1 else self.admin2
+
+
 class Config(_Strict):
     name: str
     description: str | None = None
@@ -182,6 +210,9 @@ class Config(_Strict):
     gaps: GapThresholds = Field(default_factory=GapThresholds)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    admin_names: str | None = Field(
+        None, description="admin-name rules file, relative to this file; default pipelines/config/admin_names.yaml"
+    )
 
     # Set by load_config, not by the YAML.
     source_path: Path | None = Field(None, exclude=True)
@@ -244,6 +275,12 @@ class Config(_Strict):
             if c not in with_presence and (c in needs_countries or multi_country_needs)
         ]
 
+    def admin_name_rules(self) -> AdminNames:
+        if self.admin_names is None:
+            return default_admin_names()
+        base = self.source_path.parent if self.source_path else Path.cwd()
+        return load_admin_names(base / self.admin_names)
+
     def snapshot_root(self) -> Path | None:
         if self.snapshot is None:
             return None
@@ -263,8 +300,7 @@ def _format_validation_error(path: Path, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_config(path: str | Path) -> Config:
-    path = Path(path)
+def _load_yaml(path: Path, model: type[BaseModel]):
     if not path.exists():
         raise ConfigError(f"{path}: configuration file not found")
     try:
@@ -274,8 +310,24 @@ def load_config(path: str | Path) -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
     try:
-        cfg = Config.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as e:
         raise ConfigError(_format_validation_error(path, e)) from None
+
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    cfg = _load_yaml(path, Config)
     cfg.source_path = path.resolve()
     return cfg
+
+
+def load_admin_names(path: str | Path) -> AdminNames:
+    return _load_yaml(Path(path), AdminNames)
+
+
+def default_admin_names() -> AdminNames:
+    """The packaged admin-name rules, pipelines/config/admin_names.yaml."""
+    from pipelines.lib.paths import CONFIG_DIR
+
+    return load_admin_names(CONFIG_DIR / "admin_names.yaml")

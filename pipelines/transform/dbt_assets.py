@@ -8,6 +8,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
+from pipelines.transform.dbt_selections import ADMIN_KEYS_SELECT
 from pipelines.transform.project import dbt_env, dbt_executable, dbt_project
 from pipelines.transform.translator import ClusterwatchDbtTranslator
 
@@ -26,22 +27,34 @@ def dbt_vars(settings: ClusterwatchSettings) -> dict:
     }
 
 
-def build_dbt_assets() -> dg.AssetsDefinition:
+def _dbt_step(name: str, select: str, exclude: str | None) -> dg.AssetsDefinition:
     project = dbt_project()
 
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
         dagster_dbt_translator=ClusterwatchDbtTranslator(current_config()),
+        select=select,
+        exclude=exclude,
         pool=WAREHOUSE_POOL,
-        name="clusterwatch_dbt",
+        name=name,
     )
-    def clusterwatch_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: ClusterwatchSettings):
+    def _step(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: ClusterwatchSettings):
         os.environ.update(dbt_env())
         args = ["build", "--vars", json.dumps(dbt_vars(settings))]
         yield from dbt.cli(args, context=context).stream()
 
-    return clusterwatch_dbt
+    return _step
+
+
+def build_admin_keys_dbt_assets() -> dg.AssetsDefinition:
+    """The dbt step before the Python admin lookup: int_admin_keys and the staging models it reads."""
+    return _dbt_step("clusterwatch_dbt_admin_keys", ADMIN_KEYS_SELECT, None)
+
+
+def build_dbt_assets() -> dg.AssetsDefinition:
+    """Every other dbt model (they join normalised.admin_lookup, built from the step above)."""
+    return _dbt_step("clusterwatch_dbt", "fqn:*", ADMIN_KEYS_SELECT)
 
 
 def dbt_resource() -> DbtCliResource:
