@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.lib import readers  # noqa: E402
+from pipelines.lib.readers import csv_bulk  # noqa: E402
 from pipelines.lib.config import Layout  # noqa: E402
 from pipelines.lib.paths import shared_snapshot_dir  # noqa: E402
 
@@ -97,7 +98,7 @@ def main() -> None:
         print(f"(generated {args.rows:,} rows in {time.perf_counter() - started:.1f} s)")
         timed(path, Layout(), "generated 4W CSV, DuckDB path")
         if args.fallback:
-            readers._read_duckdb = lambda *a: None  # force the exact csv-module path
+            csv_bulk._read_duckdb = lambda *a: None  # force the exact csv-module path
             timed(path, Layout(), "generated 4W CSV, csv-module fallback")
 
 

@@ -17,7 +17,7 @@ import openpyxl
 import pyarrow as pa
 import pytest
 
-from pipelines.lib import readers
+from pipelines.lib.readers import csv_bulk
 from pipelines.lib.config import Layout
 from pipelines.lib.errors import SourceFormatError
 from pipelines.lib.readers import find_column, read_table, sniff_format
@@ -458,7 +458,7 @@ def test_blank_line_inside_quoted_cell_keeps_fast_path(tmp_path, monkeypatch):
     path = tmp_path / "q.csv"
     path.write_bytes(b'a,b\r\n1,"para one\r\n\r\npara two"\r\n2,"x\n\nok"\r\n3,4\r\n')
     with monkeypatch.context() as m:
-        m.setattr(readers, "_read_python", no_fallback)
+        m.setattr(csv_bulk, "_read_python", no_fallback)
         parsed = read_table(path, Layout())
     assert parsed.table.column("_row_number").to_pylist() == [2, 3, 4]
     assert parsed.table.column("b").to_pylist() == ["para one\r\n\r\npara two", "x\n\nok", "4"]
@@ -558,10 +558,10 @@ def test_fast_and_exact_csv_paths_agree(tmp_path, monkeypatch):
             w.writerow([f"org {i % 50}", activity, f"SO{i % 100:04d}", "" if i % 11 == 0 else str(i)])
         w.writerows([["", "", "", ""]] * 5)
     with monkeypatch.context() as m:
-        m.setattr(readers, "_read_python", no_fallback)
+        m.setattr(csv_bulk, "_read_python", no_fallback)
         fast = read_table(path, Layout())
     calls = []
-    monkeypatch.setattr(readers, "_read_duckdb", lambda *a: calls.append(a))  # returns None: not usable
+    monkeypatch.setattr(csv_bulk, "_read_duckdb", lambda *a: calls.append(a))  # returns None: not usable
     exact = read_table(path, Layout())
     assert calls, "the fallback was not exercised"
     assert fast.table.equals(exact.table)
@@ -575,7 +575,7 @@ def test_fast_and_exact_paths_agree_on_every_real_csv(real_snapshot, monkeypatch
     paths = sorted(p for p in real_snapshot.rglob("*") if p.is_file() and p.suffix in (".csv", ".web app"))
     assert len(paths) > 100
     fast = {p: read_table(p, Layout()) for p in paths}
-    monkeypatch.setattr(readers, "_read_duckdb", lambda *a: None)
+    monkeypatch.setattr(csv_bulk, "_read_duckdb", lambda *a: None)
     for p in paths:
         exact = read_table(p, Layout())
         assert exact.columns == fast[p].columns and exact.table.equals(fast[p].table), p

@@ -127,7 +127,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_config_suggest_4w(args) -> int:
-    """Inspect a new 3W/4W file and print a proposed `sources.presence` entry (pipelines/lib/suggest.py)."""
+    """Inspect a new 3W/4W file and print a proposed `sources.presence` entry (pipelines/lib/suggest/)."""
     from pipelines.lib.errors import SourceError
     from pipelines.lib.suggest import render_entry, render_report, suggest
 

@@ -31,6 +31,9 @@ PRESENCE_FIELDS = (
     "people_targeted",
     "people_reached",
 )
+# What a 3W/4W mapping must fill: each required field, and at least one admin column.
+PRESENCE_REQUIRED = ("org_name", "sector")
+PRESENCE_ADMIN_FIELDS = tuple(f for f in PRESENCE_FIELDS if f.startswith("admin"))
 
 SAMPLE_SNAPSHOT = "@sample"
 
@@ -245,10 +248,10 @@ class Config(_Strict):
                     raise ValueError(
                         f"{where}.columns: unknown field(s) {sorted(unknown)}; expected some of {list(PRESENCE_FIELDS)}"
                     )
-                for need in ("org_name", "sector"):
+                for need in PRESENCE_REQUIRED:
                     if need not in r.columns and need not in r.constants:
                         raise ValueError(f"{where}.columns: {need} is required")
-                if not ({f for f in PRESENCE_FIELDS if f.startswith("admin")} & set(r.columns)):
+                if not set(PRESENCE_ADMIN_FIELDS) & set(r.columns):
                     raise ValueError(f"{where}.columns: map at least one admin code or name column")
             if kind == "needs" and not (r.country or r.country_column):
                 raise ValueError(f"{where}: a needs resource needs country or country_column")
