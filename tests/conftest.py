@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.lib.paths import shared_snapshot_dir
+from tests.dbt_env import dbt_env
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +31,6 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 def real_dbt_build(real_snapshot, tmp_path_factory) -> dict:
     """Once per session: `clusterwatch ingest` of the real snapshot, then a full `dbt build` with the vars a
     Dagster run passes. Mart tests share it; they open the warehouse read-only."""
-    import os
     import subprocess
     import sys
     import time
@@ -42,14 +42,7 @@ def real_dbt_build(real_snapshot, tmp_path_factory) -> dict:
     config = CONFIG_DIR / "hdx_snapshot.yaml"
     bin_dir = Path(sys.executable).parent
     work = tmp_path_factory.mktemp("real_dbt_build")
-    env = {
-        **os.environ,
-        "CLUSTERWATCH_DATA_DIR": str(work),
-        "CLUSTERWATCH_WAREHOUSE": str(work / "warehouse.duckdb"),
-        "DBT_TARGET_PATH": str(work / "dbt_target"),
-        "DBT_LOG_PATH": str(work / "dbt_logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    env = dbt_env(work)
 
     def run(cmd, what):
         proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1800)

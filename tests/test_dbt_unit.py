@@ -8,7 +8,6 @@ the full `dbt build` of the real snapshot.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,19 +15,13 @@ from pathlib import Path
 import pytest
 
 from pipelines.lib.paths import DBT_PROJECT_DIR
+from tests.dbt_env import dbt_env
 
 
 @pytest.fixture(scope="module")
 def unit_run(tmp_path_factory) -> dict:
     work = tmp_path_factory.mktemp("dbt_unit")
-    env = {
-        **os.environ,
-        "CLUSTERWATCH_DATA_DIR": str(work),
-        "CLUSTERWATCH_WAREHOUSE": str(work / "warehouse.duckdb"),
-        "DBT_TARGET_PATH": str(work / "target"),
-        "DBT_LOG_PATH": str(work / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+    env = dbt_env(work)
     dbt = [str(Path(sys.executable).parent / "dbt")]
     where = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
 
@@ -38,10 +31,10 @@ def unit_run(tmp_path_factory) -> dict:
 
     parsed = run("parse")
     assert parsed.returncode == 0, parsed.stdout[-3000:]
-    manifest = json.loads((work / "target" / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((work / "dbt_target" / "manifest.json").read_text(encoding="utf-8"))
     _create_empty_sources(work / "warehouse.duckdb", manifest)
     built = run("build", "--empty", "--select", "+test_type:unit", "--exclude", "test_type:data")
-    results = json.loads((work / "target" / "run_results.json").read_text(encoding="utf-8"))
+    results = json.loads((work / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))
     return {"proc": built, "manifest": manifest, "results": {r["unique_id"]: r for r in results["results"]}}
 
 

@@ -186,26 +186,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clusterwatch", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
-    def common(sp):
+    def common(sp, *, sources: bool = False):
         sp.add_argument("--config", help=f"configuration YAML (default: {DEFAULT_CONFIG.relative_to(REPO_ROOT)})")
         sp.add_argument("--data-dir", help="where the warehouse, cache and published/ go (default: $CLUSTERWATCH_DATA_DIR or data/)")
+        if sources:
+            src = sp.add_mutually_exclusive_group()
+            src.add_argument("--snapshot", help="read sources from this local HDX mirror directory")
+            src.add_argument("--live", action="store_true", help="download sources from HDX with hdx-python-api")
+
+    def selection(sp):  # refresh and ingest: which countries, and whether unchanged files are read again
+        sp.add_argument("--countries", help="comma-separated ISO3 codes (default: all in config)")
+        sp.add_argument("--force", action="store_true", help="reload sources even if their files did not change")
 
     r = sub.add_parser("refresh", help="ingest, transform, check and publish everything")
-    common(r)
-    src = r.add_mutually_exclusive_group()
-    src.add_argument("--snapshot", help="read sources from this local HDX mirror directory")
-    src.add_argument("--live", action="store_true", help="download sources from HDX with hdx-python-api")
-    r.add_argument("--countries", help="comma-separated ISO3 codes to refresh (default: all in config)")
-    r.add_argument("--force", action="store_true", help="reload sources even if their files did not change")
+    common(r, sources=True)
+    selection(r)
     r.set_defaults(func=cmd_refresh)
 
     i = sub.add_parser("ingest", help="load the raw layer and the p-code lookup (no marts, checks or publish); for debugging")
-    common(i)
-    src = i.add_mutually_exclusive_group()
-    src.add_argument("--snapshot", help="read sources from this local HDX mirror directory")
-    src.add_argument("--live", action="store_true", help="download sources from HDX with hdx-python-api")
-    i.add_argument("--countries", help="comma-separated ISO3 codes (default: all in config)")
-    i.add_argument("--force", action="store_true", help="reload sources even if their files did not change")
+    common(i, sources=True)
+    selection(i)
     i.set_defaults(func=cmd_ingest)
 
     c = sub.add_parser("config", help="work with the configuration")
@@ -226,10 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.set_defaults(func=cmd_status)
 
     u = sub.add_parser("ui", help="the Dagster UI (dagster dev) with the instance under the data dir")
-    common(u)
-    src = u.add_mutually_exclusive_group()
-    src.add_argument("--snapshot", help="read sources from this local HDX mirror directory")
-    src.add_argument("--live", action="store_true", help="download sources from HDX with hdx-python-api")
+    common(u, sources=True)
     u.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     u.add_argument("--port", type=int, default=3000)
     u.set_defaults(func=cmd_ui)
