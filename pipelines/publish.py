@@ -35,6 +35,7 @@ import csv
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
 import shutil
 import time
@@ -47,6 +48,7 @@ from pipelines.lib.sql import quote_ident as _q
 from pipelines.lib.sql import quote_literal as _sql_str
 from pipelines.quality.results import SuiteResult, jsonable
 from pipelines.quality.tables import PUBLISHED_TABLES, PublishedTable, published_table
+from pipelines.site import rebuild_after_publish
 
 MANIFEST = "manifest.json"
 ANALYST_DB = "clusterwatch.duckdb"
@@ -158,6 +160,7 @@ def write_manifest(root: Path, manifest: dict) -> None:
     manifest["built_at"] = _now()
     data = json.dumps(jsonable(manifest), indent=2, ensure_ascii=False).encode("utf-8")
     atomic_write_bytes(root / MANIFEST, data)
+    rebuild_after_publish(root, log=logging.getLogger(__name__).info)  # the donor site (published/site/)
 
 
 def previous_published(table: str, root: Path | None = None) -> tuple[int | None, str | None]:

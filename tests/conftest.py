@@ -67,3 +67,17 @@ def real_dbt_build(real_snapshot, tmp_path_factory) -> dict:
         "dbt_seconds": time.perf_counter() - started,
         "dbt_log": proc.stdout,
     }
+
+
+@pytest.fixture(scope="session")
+def real_published(real_snapshot, tmp_path_factory) -> Path:
+    """Once per session: a real `clusterwatch refresh` of the real snapshot; returns its data dir (published/ in
+    it, with the site). The site and publish-hdx tests share it; they only read it."""
+    from pipelines.lib.paths import CONFIG_DIR
+    from tests.test_quality import refresh
+
+    data = tmp_path_factory.mktemp("real_published") / "data"
+    code, out = refresh(data, "--config", str(CONFIG_DIR / "hdx_snapshot.yaml"), "--snapshot", str(real_snapshot))
+    if code != 0:
+        pytest.fail(f"real refresh failed (exit {code}):\n{out[-4000:]}")
+    return data

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from pipelines.lib.paths import shared_snapshot_dir
+from tests.hdx_replay_writes import MAX_UPLOAD, WRITE_ACTIONS, CkanWrites, parse_multipart
 
 OP_INPUT = "OCHA-DAP__hdx-scraper-operationalpresence/tests/fixtures/input"
 METADATA_PATTERNS = ("*-operational-presence.json", "dataset-cod-ps-*.json", "*-humanitarian-needs.json")
@@ -82,11 +83,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _params(self, url) -> dict:
         params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self.files = {}
         length = int(self.headers.get("Content-Length") or 0)
-        if 0 < length <= MAX_BODY:
+        ctype = self.headers.get("Content-Type") or ""
+        limit = MAX_UPLOAD if ctype.startswith("multipart/") else MAX_BODY  # uploads: publish-hdx's files
+        if 0 < length <= limit:
             body = self.rfile.read(length)
-            if "json" in (self.headers.get("Content-Type") or ""):
+            if "json" in ctype:
                 params.update(json.loads(body or b"{}"))
+            elif ctype.startswith("multipart/"):
+                fields, self.files = parse_multipart(ctype, body)
+                params.update(fields)
             else:
                 params.update({k: v[-1] for k, v in parse_qs(body.decode()).items()})
         return params
@@ -109,10 +116,23 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, {"help": help_url, "success": True, "result": pkg})
         if action == "package_search":
             return self._json(200, {"help": help_url, "success": True, "result": replay._search(params)})
+        if action == "vocabulary_show" and params.get("id") == "Topics":
+            return self._json(200, {"help": help_url, "success": True, "result": replay.approved_vocabulary()})
+        if action in WRITE_ACTIONS:
+            status, payload = replay.write(action, params, self.files, self.headers)
+            return self._json(status, {"help": help_url, **payload})
         err = {"__type": "Not Found Error", "message": f"Action name not known: {action}"}
         self._json(400, {"help": help_url, "success": False, "error": err})
 
     def _download(self, replay: HdxReplayServer, resource_id: str):
+        if resource_id in replay.uploads:  # a file publish-hdx uploaded
+            body = replay.uploads[resource_id]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         path, fault = replay._download_target(resource_id)
         if fault == "timeout":
             replay._stop.wait(replay.stall_seconds)  # say nothing until the client's timeout has passed
@@ -150,10 +170,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-class HdxReplayServer:
-    """Serves recorded HDX metadata and files on 127.0.0.1 (random port) from a daemon thread."""
+class HdxReplayServer(CkanWrites):
+    """Serves recorded HDX metadata and files on 127.0.0.1 (random port) from a daemon thread; records and
+    answers the write calls of `clusterwatch publish-hdx` (tests/hdx_replay_writes.py)."""
 
-    def __init__(self, snapshot_root: Path | None = None, *, stall_seconds: float = 5.0):
+    def __init__(self, snapshot_root: Path | None = None, *, stall_seconds: float = 5.0, api_key: str | None = None):
         self.root = Path(snapshot_root) if snapshot_root else shared_snapshot_dir()
         self.stall_seconds = stall_seconds
         self.requests: list[tuple[str, str]] = []
@@ -167,6 +188,8 @@ class HdxReplayServer:
         self._httpd.replay = self  # type: ignore[attr-defined]
         self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread: threading.Thread | None = None
+        self.api_key = api_key  # when set, write calls must carry it (Authorization header), as on HDX
+        self._init_writes()
         self._load()
 
     # ---- recorded data ------------------------------------------------------------------------

@@ -182,6 +182,21 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def cmd_publish_hdx(args) -> int:
+    """Create or update the HDX datasets from data/published/ (pipelines/hdx_publish/)."""
+    _set_env(args)
+    from pipelines.hdx_publish import run
+    from pipelines.lib.config import load_config
+    from pipelines.lib.paths import published_dir
+
+    try:
+        cfg = load_config(Path(args.config or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG))
+    except ConfigError as e:
+        _say(str(e))
+        return 2
+    return run(cfg, published_dir(), data_dir() / "hdx-upload", dry_run=args.dry_run, say=_say)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="clusterwatch", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -234,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("docs", help="regenerate docs/data-dictionary.md from the dbt model documentation")
     d.add_argument("--out", help="output file (default: docs/data-dictionary.md)")
     d.set_defaults(func=cmd_docs)
+
+    h = sub.add_parser("publish-hdx", help="create or update the HDX datasets (API key: $HDX_KEY)")
+    common(h)
+    h.add_argument("--dry-run", action="store_true", help="print the datasets, resources and changes; send nothing")
+    h.set_defaults(func=cmd_publish_hdx)
 
     g = sub.add_parser("generate-sample", help="write the fictional sample snapshot (for benchmarks: --scale)")
     g.add_argument("out", help="output directory")

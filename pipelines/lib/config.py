@@ -151,6 +151,22 @@ class HdxSettings(_Strict):
     retries: int = Field(2, ge=0)
 
 
+class HdxPublishSettings(_Strict):
+    """Where and how `clusterwatch publish-hdx` puts the published tables on HDX (pipelines/hdx_publish/)."""
+
+    organisation: str = Field(description="HDX organisation (owner_org) name or id that owns the datasets")
+    maintainer: str = Field(description="HDX user name or id of the datasets' maintainer")
+    dataset_prefix: str = Field("clusterwatch", pattern=r"^[a-z0-9-]+$", description="dataset names: <prefix>-<iso3>")
+    license_id: str = "cc-by"
+    data_update_frequency: int = Field(7, ge=-2, description="days between updates, as HDX counts them")
+    dataset_source: str = "OCHA FTS, HNO/JIAF and 3W/4W data from HDX, combined by clusterwatch"
+    methodology_other: str = Field(description="how the tables are made (HDX methodology 'Other')")
+    caveats: str = ""
+    tags: list[str] = Field(min_length=1, description="HDX-approved tags")
+    private: bool = False
+    tables: list[str] | None = Field(None, description="tables to upload; default every published table")
+
+
 class GapThresholds(_Strict):
     low_reach_share: float = Field(0.25, ge=0, le=1, description="reached / in need below this is low_reach")
     thin_presence_factor: float = Field(
@@ -216,6 +232,7 @@ class Config(_Strict):
     admin_names: str | None = Field(
         None, description="admin-name rules file, relative to this file; default pipelines/config/admin_names.yaml"
     )
+    hdx_publish: HdxPublishSettings | None = None
 
     # Set by load_config, not by the YAML.
     source_path: Path | None = Field(None, exclude=True)

@@ -37,7 +37,7 @@ DATA_FORMATS = {"csv", "tsv", "txt", "xlsx", "xls", "xlsm", "ods", "json", "geoj
 RETRY_STATUS = (429, 500, 502, 503, 504)
 
 
-class _BoundedSession(requests.Session):
+class BoundedSession(requests.Session):
     """A session whose every request carries our timeout; urllib3 retries only `retries` times."""
 
     def __init__(self, timeout: float, retries: int, user_agent: str):
@@ -79,7 +79,7 @@ def make_configuration(settings: HdxSettings) -> Configuration:
         # hdx_url overrides hdx_site (site becomes "hdx_custom_site"); explicit beats the HDX_URL env var.
         kwargs["hdx_url"] = settings.url
     configuration = Configuration(**kwargs)
-    session = _BoundedSession(settings.timeout_seconds, settings.retries, configuration.get_user_agent())
+    session = BoundedSession(settings.timeout_seconds, settings.retries, configuration.get_user_agent())
     configuration.setup_session_remoteckan(session=session)
     return configuration
 
@@ -156,7 +156,7 @@ class LiveFetcher:
         self.cache_root = Path(cache_root) if cache_root else cache_dir()
         self.configuration = make_configuration(settings)
         # Downloads retry in our own loop (a truncated body is invisible to urllib3's retries).
-        self._download = _BoundedSession(settings.timeout_seconds, 0, self.configuration.get_user_agent())
+        self._download = BoundedSession(settings.timeout_seconds, 0, self.configuration.get_user_agent())
 
     # ---- lookup -------------------------------------------------------------------------------
 
