@@ -52,7 +52,7 @@ class Browser:
              f"--user-data-dir={self.profile}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         ws_url = self._devtools_url()
-        self.ws = connect(ws_url, max_size=None, open_timeout=timeout)
+        self.ws = connect(ws_url, max_size=None, open_timeout=timeout).__enter__()  # closed in close()
         self._id = 0
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.lib.config import Config, HdxPublishSettings
+from pipelines.lib.sql import quote_literal
 
 # Columns whose values bound each table's reference period (dataset_date): start-like and end-like.
 PERIOD_COLUMNS = (("need_period_start", "need_period_end"), ("presence_period_start", "presence_period_end"),
@@ -52,10 +53,6 @@ class PlanError(ValueError):
     """The published directory or the configuration cannot make a plan (a clear message, no traceback)."""
 
 
-def _q(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _country_name(iso3: str) -> str:
     try:
         from hdx.location.country import Country
@@ -82,11 +79,11 @@ def _tables(manifest: dict, settings: HdxPublishSettings, root: Path) -> tuple[l
 def _period(con, tables: list[str], root: Path, country: str | None) -> tuple[dt.date | None, dt.date | None]:
     starts, ends = [], []
     for t in tables:
-        cols = {r[0] for r in con.execute(f"describe select * from read_parquet({_q(root / (t + '.parquet'))})").fetchall()}
+        cols = {r[0] for r in con.execute(f"describe select * from read_parquet({quote_literal(root / (t + '.parquet'))})").fetchall()}
         where = " where country_code = ?" if country and "country_code" in cols else ""
         for s, e in PERIOD_COLUMNS:
             if s in cols and e in cols:
-                lo, hi = con.execute(f"select min({s}), max({e}) from read_parquet({_q(root / (t + '.parquet'))}){where}",
+                lo, hi = con.execute(f"select min({s}), max({e}) from read_parquet({quote_literal(root / (t + '.parquet'))}){where}",
                                      [country] if where else []).fetchall()[0]
                 starts += [lo] if lo else []
                 ends += [hi] if hi else []
@@ -96,11 +93,11 @@ def _period(con, tables: list[str], root: Path, country: str | None) -> tuple[dt
 def _write_country_files(con, root: Path, table: str, country: str, out: Path) -> int:
     """The country's rows as <table>.parquet and <table>.csv (header, HXL row, rows in the published order)."""
     out.mkdir(parents=True, exist_ok=True)
-    src = f"read_parquet({_q(root / (table + '.parquet'))})"
-    rel = f"select * from {src} where country_code = '{country}'"
-    con.execute(f"copy ({rel}) to {_q(out / (table + '.parquet'))} (format parquet, compression zstd)")
+    src = f"read_parquet({quote_literal(root / (table + '.parquet'))})"
+    rel = f"select * from {src} where country_code = {quote_literal(country)}"
+    con.execute(f"copy ({rel}) to {quote_literal(out / (table + '.parquet'))} (format parquet, compression zstd)")
     body = out / f".{table}.body.csv"
-    con.execute(f"copy ({rel}) to {_q(body)} (format csv, header false)")
+    con.execute(f"copy ({rel}) to {quote_literal(body)} (format csv, header false)")
     with open(root / f"{table}.csv", encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         header, tags = next(reader), next(reader)
@@ -140,7 +137,7 @@ def make_plan(cfg: Config, published: Path, staging: Path) -> Plan:
             rows, resources = {}, []
             for t in tables:
                 cols = {r[0] for r in con.execute(
-                    f"describe select * from read_parquet({_q(Path(published) / (t + '.parquet'))})").fetchall()}
+                    f"describe select * from read_parquet({quote_literal(Path(published) / (t + '.parquet'))})").fetchall()}
                 if "country_code" not in cols:
                     continue  # not a per-country table: only in the global dataset
                 n = _write_country_files(con, Path(published), t, country, folder)

@@ -77,15 +77,18 @@ def coverage_heat(pub: Published, country: str) -> ChartTable:
         t.empty = "coverage is not published"
         return t
     partners = "string_agg(partners, ';')" if pub.has("coverage", "partners") else "null"
+    # presence_reported (when the mart has it): false where no 3W/4W covers the cell, so partners are unknown
+    reported = _opt(pub, "coverage", "presence_reported", "bool_or(presence_reported)", "reported")
     rows = pub.rows(
         f"select coalesce(admin1_name, admin1_code) as admin, sector_code as sector, sum(people_in_need) as pin, "
-        f"{partners} as plist {_opt(pub, 'coverage', 'severity', 'max(severity)', 'severity')} "
+        f"{partners} as plist {_opt(pub, 'coverage', 'severity', 'max(severity)', 'severity')} {reported} "
         "from coverage where country_code = ? and sector_code <> 'Intersectoral' group by all order by 1, 2",
         [country])
     for r in rows:
         names = {p.strip() for p in str(r.pop("plist") or "").split(";") if p.strip()}
+        known = r.pop("reported") is not False
         r["people_in_need"] = r.pop("pin")
-        r["partner_count"] = len(names)
+        r["partner_count"] = len(names) if known else None
         r["pin_per_partner"] = (r["people_in_need"] / len(names)) if names and r["people_in_need"] else None
     t.rows = [r for r in rows if r["people_in_need"] or r["partner_count"]]
     if not t.rows:
@@ -94,7 +97,8 @@ def coverage_heat(pub: Published, country: str) -> ChartTable:
         t.rows, t.empty = [], "no operational presence (3W/4W) data for this country, so partners are unknown"
     if not pub.has("coverage", "severity"):
         t.columns, t.headers = t.columns[:-1], t.headers[:-1]
-    t.note = "Admin 1 totals of the published admin units; a cell with need and no partner is marked 'none'."
+    t.note = ("Admin 1 totals of the published admin units; a cell with need and no partner is marked 'none'; "
+              "a blank cell has no partner figure (no 3W/4W covers it).")
     return t
 
 

@@ -48,7 +48,7 @@ def funding_bars(t: ChartTable) -> tuple[str, str]:
     ax.barh([y - 0.2 for y in ys], [max(r["funding_usd"] or 0, 0) for r in rows], 0.4, color=BLUE, label="Funded")
     ax.set_yticks(ys, [_short(r["cluster"]) for r in rows])
     ax.xaxis.set_major_formatter(lambda v, _: fmt_usd(v))
-    ax.legend(loc="lower right", frameon=False)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False)  # outside: never over a bar
     ax.set_xlabel("US dollars")
     total_req = sum(r["requirements_usd"] or 0 for r in t.rows)
     total_fund = sum(r["funding_usd"] or 0 for r in t.rows)
@@ -80,7 +80,7 @@ def coverage_heatmap(t: ChartTable) -> tuple[str, str]:
         im = ax.imshow(grid, aspect="auto", cmap="YlOrRd", norm=norm, interpolation="nearest")
         fig.colorbar(im, ax=ax, label="people in need per partner (log scale)", shrink=0.8)
     for (a, s), r in cell.items():  # need and no partner: the starkest cell, written out
-        if r["people_in_need"] and not r["partner_count"]:
+        if r["people_in_need"] and r["partner_count"] == 0:  # None: no 3W/4W covers the cell, not "none"
             y, x = admins.index(a), sectors.index(s)
             ax.add_patch(_hatch(x, y))
             ax.text(x, y, "none", ha="center", va="center", fontsize=6, color="#5a0000")
@@ -89,7 +89,7 @@ def coverage_heatmap(t: ChartTable) -> tuple[str, str]:
     ax.set_xlim(-0.5, len(sectors) - 0.5)
     ax.set_ylim(len(admins) - 0.5, -0.5)
     ax.tick_params(length=0)
-    none = sum(1 for r in t.rows if r["people_in_need"] and not r["partner_count"])
+    none = sum(1 for r in t.rows if r["people_in_need"] and r["partner_count"] == 0)
     worst = max((r for r in t.rows if r["pin_per_partner"]), key=lambda r: r["pin_per_partner"], default=None)
     alt = (f"Heat table of people in need per partner for {len(admins)} admin units and {len(sectors)} sectors. "
            f"{none} of {len(t.rows)} cells have need and no partner.")
@@ -119,8 +119,8 @@ def gaps_bars(t: ChartTable) -> tuple[str, str]:
     from matplotlib.patches import Patch
 
     kinds = sorted({r["gap_type"] for r in rows})
-    ax.legend(handles=[Patch(color=GAP_COLOURS.get(k, GREY), label=k.replace("_", " ")) for k in kinds],
-              loc="lower right", frameon=False)
+    fig.legend(handles=[Patch(color=GAP_COLOURS.get(k, GREY), label=k.replace("_", " ")) for k in kinds],
+               loc="outside lower center", ncols=len(kinds), frameon=False)
     flagged = sum(1 for r in rows if r["flags"])
     counts = ", ".join(f"{sum(1 for r in rows if r['gap_type'] == k)} {k.replace('_', ' ')}" for k in kinds)
     alt = (f"Bar chart of the {len(rows)} highest-ranked gaps by people in need ({counts}); {flagged} flagged. "
@@ -160,8 +160,8 @@ def activation_timeline(t: ChartTable) -> tuple[str, str]:
     ax.xaxis_date()
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    ax.legend(handles=[Patch(color=colour[g], label=f"{by}: {g}") for g in groups], loc="upper left",
-              bbox_to_anchor=(0, -0.12), ncols=min(len(groups), 3), frameon=False)
+    fig.legend(handles=[Patch(color=colour[g], label=f"{by}: {g}") for g in groups], loc="outside lower center",
+               ncols=min(len(groups), 3), frameon=False)
     active = sorted({r["cluster"] for r in t.rows if r.get("is_active")})
     starts = [_as_date(r["start"]) for r in t.rows if r["start"]]
     alt = (f"Timeline of {len(t.rows)} activation periods of {len(clusters)} clusters since "

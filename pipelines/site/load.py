@@ -10,14 +10,11 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipelines.lib.sql import quote_ident, quote_literal
+
 # The order tables are listed in; tables not named here (new marts) follow in alphabetical order.
 ORDER = ("coverage", "gaps", "funding_by_cluster", "funding_by_plan", "funding_flows",
          "cluster_activations", "partners_by_type", "quality_issues")
-
-
-def q(name: str) -> str:
-    """A quoted SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass
@@ -85,7 +82,6 @@ def open_published(root: Path) -> Published:
         parquet = root / f"{table}.parquet"
         if not parquet.exists():
             continue
-        lit = "'" + str(parquet).replace("'", "''") + "'"
-        con.execute(f"create view {q(table)} as select * from read_parquet({lit})")
-        columns[table] = {r[0]: str(r[1]) for r in con.execute(f"describe {q(table)}").fetchall()}
+        con.execute(f"create view {quote_ident(table)} as select * from read_parquet({quote_literal(parquet)})")
+        columns[table] = {r[0]: str(r[1]) for r in con.execute(f"describe {quote_ident(table)}").fetchall()}
     return Published(root=root, manifest=manifest, con=con, columns=columns)
