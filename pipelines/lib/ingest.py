@@ -146,21 +146,13 @@ def ingest_resource(
     started = time.perf_counter()
     fetched = fetcher.fetch(res)
     fingerprint = res.fingerprint()
+    # What both the load log and the result record about the file.
+    lineage = dict(source_sha256=fetched.sha256, dataset_id=fetched.dataset_id, resource_id=fetched.resource_id,
+                   resource_modified=fetched.resource_modified, source_file=fetched.path.name)
 
     def result(rows: int, skipped: bool) -> LoadResult:
-        return LoadResult(
-            source_key=res.id,
-            table=res.table,
-            partition=partition,
-            rows=rows,
-            skipped=skipped,
-            seconds=time.perf_counter() - started,
-            source_sha256=fetched.sha256,
-            dataset_id=fetched.dataset_id,
-            resource_id=fetched.resource_id,
-            resource_modified=fetched.resource_modified,
-            source_file=fetched.path.name,
-        )
+        return LoadResult(source_key=res.id, table=res.table, partition=partition, rows=rows, skipped=skipped,
+                          seconds=time.perf_counter() - started, **lineage)
 
     previous = last_load(con, res.id, partition)
     if not force and previous and previous.source_sha256 == fetched.sha256 and previous.fingerprint == fingerprint:
@@ -185,20 +177,8 @@ def ingest_resource(
     rows = filter_country(res, parsed, rows, partition)
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = add_lineage(rows, res, fetched, partition, loaded_at)
-    n = replace_partition(
-        con,
-        table=res.table,
-        rows=rows,
-        source_key=res.id,
-        partition=partition,
-        source_sha256=fetched.sha256,
-        fingerprint=fingerprint,
-        dataset_id=fetched.dataset_id,
-        resource_id=fetched.resource_id,
-        resource_modified=fetched.resource_modified,
-        source_file=fetched.path.name,
-        seconds=time.perf_counter() - started,
-    )
+    n = replace_partition(con, table=res.table, rows=rows, source_key=res.id, partition=partition,
+                          fingerprint=fingerprint, seconds=time.perf_counter() - started, **lineage)
     return result(n, skipped=False)
 
 

@@ -26,9 +26,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
 from pipelines.lib.config import HdxSettings, Resource
-from pipelines.lib.errors import FetchError
 from pipelines.lib.files import CHUNK, sha256_file
-from pipelines.lib.hdx import FetchedFile, ResourceState
+from pipelines.lib.hdx import FetchedFile, ResourceState, fetch_error
 from pipelines.lib.hdx.snapshot import url_basename
 from pipelines.lib.paths import cache_dir
 
@@ -160,17 +159,14 @@ class LiveFetcher:
 
     # ---- lookup -------------------------------------------------------------------------------
 
-    def _fail(self, res: Resource, message: str) -> FetchError:
-        return FetchError(message, dataset=res.dataset, resource=res.resource_name)
-
     def _dataset(self, res: Resource) -> Dataset:
         site = self.configuration.get_hdx_site_url()
         try:
             ds = self._search(res) if res.search else Dataset.read_from_hdx(res.dataset, configuration=self.configuration)
         except (HDXError, CKANAPIError, requests.RequestException) as e:
-            raise self._fail(res, f"HDX lookup failed at {site}: {_describe(e, self.settings.timeout_seconds)}") from e
+            raise fetch_error(res, f"HDX lookup failed at {site}: {_describe(e, self.settings.timeout_seconds)}") from e
         if ds is None:
-            raise self._fail(res, f"dataset not found on HDX ({site})")
+            raise fetch_error(res, f"dataset not found on HDX ({site})")
         return ds
 
     def _search(self, res: Resource) -> Dataset | None:
@@ -184,7 +180,7 @@ class LiveFetcher:
             kwargs["fq"] = " AND ".join(fq)
         found = Dataset.search_in_hdx(s.query or "*:*", configuration=self.configuration, **kwargs)
         if not found:
-            raise self._fail(res, f"no HDX dataset matches the search (q={s.query or '*:*'!r}, fq={kwargs.get('fq')!r})")
+            raise fetch_error(res, f"no HDX dataset matches the search (q={s.query or '*:*'!r}, fq={kwargs.get('fq')!r})")
         return max(found, key=lambda d: d.get("metadata_modified") or "")
 
     def _resource(self, res: Resource, ds: Dataset) -> dict:
@@ -194,7 +190,7 @@ class LiveFetcher:
             if (r.get("name") or "").casefold() == wanted:
                 return r.data
         names = [r.get("name") for r in resources]
-        raise self._fail(res, f"no resource with that name in HDX dataset {ds.get('name')!r}; available: {names}")
+        raise fetch_error(res, f"no resource with that name in HDX dataset {ds.get('name')!r}; available: {names}")
 
     # ---- download -----------------------------------------------------------------------------
 
@@ -247,7 +243,7 @@ class LiveFetcher:
             except _AttemptFailed as e:
                 if not e.transient or attempt == attempts - 1:
                     tries = f" (after {attempt + 1} attempts)" if attempt else ""
-                    raise self._fail(res, f"download failed{tries}: {e} [{url}]") from e
+                    raise fetch_error(res, f"download failed{tries}: {e} [{url}]") from e
                 time.sleep(min(0.5 * 2**attempt, 5))
                 continue
             os.replace(tmp, dest)  # atomic: readers see the old file or the new one, never half of one
@@ -259,7 +255,7 @@ class LiveFetcher:
         r = self._resource(res, ds)
         url = r.get("url")
         if not url:
-            raise self._fail(res, "the HDX resource has no URL")
+            raise fetch_error(res, "the HDX resource has no URL")
         last_modified = r.get("last_modified")
         dest = self.cache_root / _safe(ds["name"]) / _safe(r["id"]) / _file_name(r)
         sidecar = dest.with_name(dest.name + ".meta.json")
@@ -282,22 +278,9 @@ class LiveFetcher:
             tmp.write_text(json.dumps(meta, indent=1), encoding="utf-8")
             os.replace(tmp, sidecar)
 
-        return FetchedFile(
-            path=dest,
-            sha256=sha,
-            dataset_id=ds["id"],
-            dataset_name=ds["name"],
-            resource_id=r["id"],
-            resource_name=r.get("name") or res.resource_name,
-            resource_modified=last_modified,
-            url=url,
-        )
+        return FetchedFile.from_ckan(dest, sha, ds, r, res)
 
     def state(self, res: Resource) -> ResourceState:
         ds = self._dataset(res)
         r = self._resource(res, ds)
-        return ResourceState(
-            dataset_modified=ds.get("metadata_modified"),
-            resource_modified=r.get("last_modified"),
-            fingerprint=f"{r['id']}|{r.get('last_modified')}|{r.get('size')}",
-        )
+        return ResourceState.from_ckan(ds, r, f"{r['id']}|{r.get('last_modified')}|{r.get('size')}")

@@ -12,9 +12,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from pipelines.lib.config import Resource
-from pipelines.lib.errors import FetchError
 from pipelines.lib.files import sha256_file
-from pipelines.lib.hdx import FetchedFile, ResourceState
+from pipelines.lib.hdx import FetchedFile, ResourceState, fetch_error
 
 
 def load_package(path: Path) -> dict:
@@ -67,67 +66,39 @@ class SnapshotFetcher:
 
     def _file(self, res: Resource) -> Path:
         if not res.path:
-            raise FetchError(
-                f"no snapshot path configured (set `path:` under the snapshot root {self.root})",
-                dataset=res.dataset,
-                resource=res.resource_name,
-            )
+            raise fetch_error(res, f"no snapshot path configured (set `path:` under the snapshot root {self.root})")
         path = self.root / res.path
         if not path.is_file():
-            raise FetchError(f"snapshot file not found: {path}", dataset=res.dataset, resource=res.resource_name)
+            raise fetch_error(res, f"snapshot file not found: {path}")
         return path
 
-    def _lineage(self, res: Resource, path: Path) -> tuple[str, str, str, str, str | None, str | None, str | None]:
-        """(dataset_id, dataset_name, resource_id, resource_name, resource_modified, dataset_modified, url)."""
+    def _lineage(self, res: Resource, path: Path) -> tuple[dict, dict]:
+        """The CKAN package and resource recorded for `res`; without metadata, the file's mtime."""
         if not res.metadata:
-            return res.dataset, res.dataset, res.resource_name, res.resource_name, _mtime_iso(path), None, None
+            return {}, {"last_modified": _mtime_iso(path)}
         meta_path = self.root / res.metadata
         try:
             package = load_package(meta_path)
         except FileNotFoundError:
-            raise FetchError(f"metadata file not found: {meta_path}", dataset=res.dataset, resource=res.resource_name)
+            raise fetch_error(res, f"metadata file not found: {meta_path}") from None
         except ValueError as e:  # includes json.JSONDecodeError
-            raise FetchError(f"unreadable metadata: {e}", dataset=res.dataset, resource=res.resource_name) from e
+            raise fetch_error(res, f"unreadable metadata: {e}") from e
         r = find_resource(package, res.resource_name, path.name)
         if r is None:
             names = [x.get("name") for x in package.get("resources") or []]
-            raise FetchError(
-                f"no resource named {res.resource_name!r} in {meta_path}; available: {names}",
-                dataset=res.dataset,
-                resource=res.resource_name,
-            )
-        return (
-            package.get("id") or res.dataset,
-            package.get("name") or res.dataset,
-            r.get("id") or res.resource_name,
-            r.get("name") or res.resource_name,
-            r.get("last_modified"),
-            package.get("metadata_modified"),
-            r.get("url"),
-        )
+            raise fetch_error(res, f"no resource named {res.resource_name!r} in {meta_path}; available: {names}")
+        return package, r
 
     def fetch(self, res: Resource) -> FetchedFile:
         path = self._file(res)
-        ds_id, ds_name, r_id, r_name, r_mod, _, url = self._lineage(res, path)
+        package, r = self._lineage(res, path)
         # Used in place: the snapshot is read-only input, copying it would only waste disk.
-        return FetchedFile(
-            path=path,
-            sha256=sha256_file(path),
-            dataset_id=ds_id,
-            dataset_name=ds_name,
-            resource_id=r_id,
-            resource_name=r_name,
-            resource_modified=r_mod,
-            url=url,
-        )
+        return FetchedFile.from_ckan(path, sha256_file(path), package, r, res)
 
     def state(self, res: Resource) -> ResourceState:
         # Cheap for a sensor: stat only, no hashing. Size + mtime_ns catch an edited or replaced file.
         path = self._file(res)
-        _, _, r_id, _, r_mod, ds_mod, _ = self._lineage(res, path)
+        package, r = self._lineage(res, path)
         st = path.stat()
-        return ResourceState(
-            dataset_modified=ds_mod,
-            resource_modified=r_mod,
-            fingerprint=f"{r_id}|{r_mod}|{st.st_size}|{st.st_mtime_ns}",
-        )
+        r_id = r.get("id") or res.resource_name
+        return ResourceState.from_ckan(package, r, f"{r_id}|{r.get('last_modified')}|{st.st_size}|{st.st_mtime_ns}")

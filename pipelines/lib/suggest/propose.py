@@ -92,21 +92,9 @@ def suggest(path: str | Path, *, sheet: str | None = None, country: str | None =
             notes.append(f"country {country} guessed from the p-codes; check it")
     if fmt != "csv" and len([s for s in sheets if s.rows > 1]) > 1 and sheet is None:
         notes.append(f"sheet {info.name!r} chosen of {len(sheets)}; pass --sheet to pick another")
-    return Suggestion(
-        path=path,
-        format=fmt,
-        sheets=sheets,
-        sheet=info.name,
-        header_row=header_row,
-        hxl_row=parsed.hxl_row,
-        row_count=parsed.num_rows,
-        columns=_columns_info(parsed),
-        mapping=mapping,
-        mapped_columns=mapped,
-        evidence=evidence,
-        country=country,
-        notes=notes,
-    )
+    return Suggestion(path=path, format=fmt, sheets=sheets, sheet=info.name, header_row=header_row,
+                      hxl_row=parsed.hxl_row, row_count=parsed.num_rows, columns=_columns_info(parsed),
+                      mapping=mapping, mapped_columns=mapped, evidence=evidence, country=country, notes=notes)
 
 
 def _essentials(mapping) -> int:
