@@ -70,6 +70,11 @@ def is_data(row) -> bool:
     return any(norm(v) is not None for v in row)
 
 
+def read_sheet(path: Path, sheet: str) -> tuple:
+    """The sheet as the readers read it, and its rows as openpyxl (the independent reader) sees them."""
+    return read_table(path, Layout(sheet=sheet)), openpyxl_rows(path, sheet)
+
+
 def openpyxl_rows(path: Path, sheet: str) -> list[tuple]:
     with warnings.catch_warnings():  # openpyxl warns about print areas and data-validation extensions
         warnings.simplefilter("ignore", UserWarning)
@@ -205,10 +210,7 @@ def test_three_row_header_with_groups_and_hxl(real_snapshot):
 
 @pytest.mark.real
 def test_header_row_made_of_hxl_tags(real_snapshot):
-    path = real_snapshot / SSD_3W
-    sheet = "January to March"
-    parsed = read_table(path, Layout(sheet=sheet))
-    rows = openpyxl_rows(path, sheet)
+    parsed, rows = read_sheet(real_snapshot / SSD_3W, "January to March")
     assert parsed.hxl_row == 1 and parsed.header_row == 1
     i = find_column(parsed, "#adm2+code")
     assert parsed.columns[i] == "#adm2+code"
@@ -246,10 +248,8 @@ def test_formula_cells_give_cached_values(real_snapshot):
 
 @pytest.mark.real
 def test_partial_hxl_row_in_chad_3w(real_snapshot):
-    path = real_snapshot / TCD_3W
     sheet = "3W Opérationnelle"
-    parsed = read_table(path, Layout(sheet=sheet))
-    rows = openpyxl_rows(path, sheet)
+    parsed, rows = read_sheet(real_snapshot / TCD_3W, sheet)
     assert parsed.sheet == sheet and parsed.hxl_row == 2
     assert [t for t in parsed.hxl_tags if t] == ["#adm1+name", "#sector", "#org+acronym"]
     assert parsed.columns[find_column(parsed, "#org+acronym")] == "Acronyme"
@@ -330,8 +330,7 @@ def test_header_newline_in_quoted_csv_header(tmp_path):
     parsed = read_table(path, Layout())
     assert parsed.columns == ["Admin 1 P-Code", "Org"]
     # records, not lines: the data rows are records 2 and 3
-    assert parsed.table.column("_row_number").to_pylist() == [2, 3]
-    assert parsed.table.column("Org").to_pylist() == ["multi\nline", "B"]
+    assert values(parsed, "_row_number", "Org") == ([2, 3], ["multi\nline", "B"])
 
 
 def test_duplicate_and_empty_header_names(tmp_path):
@@ -460,13 +459,11 @@ def test_blank_line_inside_quoted_cell_keeps_fast_path(tmp_path, monkeypatch):
     with monkeypatch.context() as m:
         m.setattr(csv_bulk, "_read_python", no_fallback)
         parsed = read_table(path, Layout())
-    assert parsed.table.column("_row_number").to_pylist() == [2, 3, 4]
-    assert parsed.table.column("b").to_pylist() == ["para one\r\n\r\npara two", "x\n\nok", "4"]
+    assert values(parsed, "_row_number", "b") == ([2, 3, 4], ["para one\r\n\r\npara two", "x\n\nok", "4"])
     # With quotes in the data the parity proof does not hold: the exact parser takes over.
     path.write_bytes(b'a,b\n1,"say ""hi""\n\nok"\n3,4\n')
     parsed = read_table(path, Layout())
-    assert parsed.table.column("_row_number").to_pylist() == [2, 3]
-    assert parsed.table.column("b").to_pylist() == ['say "hi"\n\nok', "4"]
+    assert values(parsed, "_row_number", "b") == ([2, 3], ['say "hi"\n\nok', "4"])
 
 
 def test_stray_quote_does_not_fool_blank_line_check(tmp_path):
@@ -540,6 +537,11 @@ def test_hxl_none_keeps_tag_row_as_data(tmp_path):
     parsed = read_table(path, Layout(hxl="none"))
     assert parsed.hxl_row is None and parsed.hxl_tags == [None, None]
     assert parsed.table.column("Org").to_pylist() == ["#org", "NRC"]
+
+
+def values(parsed, *names) -> tuple[list, ...]:
+    """The named columns' values, one list per name."""
+    return tuple(parsed.table.column(n).to_pylist() for n in names)
 
 
 def no_fallback(*args):
