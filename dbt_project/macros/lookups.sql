@@ -5,7 +5,8 @@
     (NULL and '' give the same key): admin_lookup_key, and admin_key_parts (the raw values, for int_admin_keys);
   - admin_lookup_for(table): raw admin values of one raw table -> COD p-codes, from normalised.admin_lookup
     (every key of int_admin_keys, resolved by pipelines/lib/pcodes with hdx-python-country), joined on
-    admin_lookup_key.
+    admin_lookup_key; admin_lookup_columns(alias): the six columns a model takes from it;
+  - reported_admin_level(alias, levels, names): the most detailed admin level a source row gives.
 #}
 {% macro sector_alias_keys() -%}
     select {{ normalise_key('alias') }} as alias_key, min(sector_code) as sector_code
@@ -27,4 +28,22 @@
     select lookup_key, admin1_pcode, admin2_pcode, admin1_method, admin2_method, admin1_issue, admin2_issue
     from {{ source('normalised', 'admin_lookup') }}
     where source_table = '{{ source_table }}'
+{%- endmacro %}
+
+
+{% macro admin_lookup_columns(alias) -%}
+    {%- for c in ['admin1_pcode', 'admin2_pcode', 'admin1_method', 'admin2_method', 'admin1_issue', 'admin2_issue'] %}
+        {{ alias }}.{{ c }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{# levels: the levels the source can give, most detailed first; names: a name alone counts (admin 1 and 2). #}
+{% macro reported_admin_level(alias, levels=[3, 2, 1], names=false) -%}
+    case
+        {%- for level in levels %}
+            when {{ alias }}.admin{{ level }}_code is not null
+                {%- if names and level < 3 %} or {{ alias }}.admin{{ level }}_name is not null{% endif %} then {{ level }}
+        {%- endfor %}
+            else 0
+        end
 {%- endmacro %}

@@ -68,18 +68,8 @@ mapped as (
         {{ parse_count('c.figure_raw') }} as people_in_need,
         {{ parse_count('c.targeted_raw') }} as people_targeted,
         {{ parse_count('c.reached_raw') }} as people_reached,
-        case
-            when c.admin3_code is not null then 3
-            when c.admin2_code is not null then 2
-            when c.admin1_code is not null then 1
-            else 0
-        end as reported_admin_level,
-        k.admin1_pcode,
-        k.admin2_pcode,
-        k.admin1_method,
-        k.admin2_method,
-        k.admin1_issue,
-        k.admin2_issue
+        {{ reported_admin_level('c') }} as reported_admin_level,
+        {{ admin_lookup_columns('k') }}
     from per_cluster as c
     left join aliases as a
         on a.alias_key = {{ normalise_key("replace(c.cluster, '_', ' ')") }}
@@ -112,19 +102,7 @@ ranked as (
 
 select
     'drought' as need_source,
-    _source_key as source_key,
-    _dataset_id as dataset_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    country_code,
-    reported_admin_level,
-    case when reported_admin_level >= 1 then admin1_pcode end as admin1_pcode,
-    case when reported_admin_level >= 2 then admin2_pcode end as admin2_pcode,
-    admin_lookup_key,
-    admin1_method,
-    admin2_method,
-    admin1_issue,
-    admin2_issue,
+    {{ need_row_admin_columns() }},
     cluster as sector_field,
     sector_raw,
     sector_code,

@@ -36,17 +36,8 @@ mapped as (
             when upper(r.cluster) = 'ALL' then 'Intersectoral'
             else a.sector_code
         end as sector_code,
-        case
-            when r.admin2_code is not null or r.admin2_name is not null then 2
-            when r.admin1_code is not null or r.admin1_name is not null then 1
-            else 0
-        end as reported_admin_level,
-        l.admin1_pcode,
-        l.admin2_pcode,
-        l.admin1_method,
-        l.admin2_method,
-        l.admin1_issue,
-        l.admin2_issue
+        {{ reported_admin_level('r', levels=[2, 1], names=true) }} as reported_admin_level,
+        {{ admin_lookup_columns('l') }}
     from source_rows as r
     left join aliases as a
         on a.alias_key = {{ normalise_key('coalesce(r.cluster, r.description)') }}
@@ -80,19 +71,7 @@ ranked as (
 
 select
     'hno' as need_source,
-    _source_key as source_key,
-    _dataset_id as dataset_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    country_code,
-    reported_admin_level,
-    case when reported_admin_level >= 1 then admin1_pcode end as admin1_pcode,
-    case when reported_admin_level = 2 then admin2_pcode end as admin2_pcode,
-    admin_lookup_key,
-    admin1_method,
-    admin2_method,
-    admin1_issue,
-    admin2_issue,
+    {{ need_row_admin_columns() }},
     sector_field,
     sector_raw,
     sector_code,

@@ -76,18 +76,8 @@ mapped as (
 checked as (
     select
         m.*,
-        case
-            when m.admin3_code is not null then 3
-            when m.admin2_code is not null then 2
-            when m.admin1_code is not null then 1
-            else 0
-        end as reported_admin_level,
-        k.admin1_pcode,
-        k.admin2_pcode,
-        k.admin1_method,
-        k.admin2_method,
-        k.admin1_issue,
-        k.admin2_issue
+        {{ reported_admin_level('m') }} as reported_admin_level,
+        {{ admin_lookup_columns('k') }}
     from mapped as m
     left join lookup as k
         on k.lookup_key = m.admin_lookup_key
@@ -119,19 +109,7 @@ ranked as (
 
 select
     'jiaf' as need_source,
-    _source_key as source_key,
-    _dataset_id as dataset_id,
-    _source_file as source_file,
-    _row_number as row_number,
-    country_code,
-    reported_admin_level,
-    case when reported_admin_level >= 1 then admin1_pcode end as admin1_pcode,
-    case when reported_admin_level >= 2 then admin2_pcode end as admin2_pcode,
-    admin_lookup_key,
-    admin1_method,
-    admin2_method,
-    admin1_issue,
-    admin2_issue,
+    {{ need_row_admin_columns() }},
     figure_field as sector_field,
     sector_raw,
     sector_code,

@@ -65,12 +65,7 @@ admin3_parents as (
 admin as (
     select
         r.*,
-        case
-            when r.admin3_code is not null then 3
-            when r.admin2_code is not null or r.admin2_name is not null then 2
-            when r.admin1_code is not null or r.admin1_name is not null then 1
-            else 0
-        end as reported_admin_level,
+        {{ reported_admin_level('r', names=true) }} as reported_admin_level,
         coalesce(p.admin1_pcode, l.admin1_pcode) as admin1_pcode,
         coalesce(p.admin2_pcode, l.admin2_pcode) as admin2_pcode,
         case when p.admin2_pcode is not null then 'from_admin3' else l.admin1_method end as admin1_method,

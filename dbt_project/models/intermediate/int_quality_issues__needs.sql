@@ -101,19 +101,7 @@ figure_issues as (
     where exclusion_reason = 'no_figures'
 )
 
-select
-    source_table as source,
-    source_key,
-    dataset_id,
-    source_file as file,
-    row_number as "row",
-    country_code,
-    sector_code,
-    field,
-    value,
-    issue_code,
-    issue,
-    severity
+select {{ issue_row_columns('source_table') }}
 from (
     select * from admin_issues
     union all

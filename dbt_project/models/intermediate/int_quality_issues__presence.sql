@@ -102,19 +102,7 @@ row_issues as (
     where people_reached_raw is not null and people_reached_raw <> '-' and people_reached is null
 )
 
-select
-    'presence' as source,
-    source_key,
-    dataset_id,
-    source_file as file,
-    row_number as "row",
-    country_code,
-    sector_code,
-    field,
-    value,
-    issue_code,
-    issue,
-    severity
+select {{ issue_row_columns("'presence'") }}
 from (
     select * from admin_issues
     union all

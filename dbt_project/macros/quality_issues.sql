@@ -1,3 +1,4 @@
+{# Macros of the int_quality_issues__* models (the quality_issues mart's columns). #}
 {#
   The quality_issues columns issue_code, issue and severity for one admin level of a row whose lookup
   reported an issue (admin1_issue / admin2_issue), written once for every source:
@@ -11,4 +12,20 @@
     case when {{ unmatched }} then 'pcode_unmatched' when {{ method }} = 'exact' then 'pcode_doubt' else 'pcode_fixed' end as issue_code,
         {{ issue }} || case when {{ unmatched }} then '; {{ consequence }}' else '' end as issue,
         case when {{ unmatched }} then 'error' else 'warning' end as severity
+{%- endmacro %}
+
+{# The quality_issues columns of a model whose rows carry source_key, dataset_id, source_file and row_number. #}
+{% macro issue_row_columns(source) -%}
+    {{ source }} as source,
+    source_key,
+    dataset_id,
+    source_file as file,
+    row_number as "row",
+    country_code,
+    sector_code,
+    field,
+    value,
+    issue_code,
+    issue,
+    severity
 {%- endmacro %}

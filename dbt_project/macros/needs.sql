@@ -1,0 +1,16 @@
+{# The lineage and admin columns every int_needs__<source> model ends with (int_needs unions them by name). #}
+{% macro need_row_admin_columns() -%}
+    _source_key as source_key,
+    _dataset_id as dataset_id,
+    _source_file as source_file,
+    _row_number as row_number,
+    country_code,
+    reported_admin_level,
+    case when reported_admin_level >= 1 then admin1_pcode end as admin1_pcode,
+    case when reported_admin_level >= 2 then admin2_pcode end as admin2_pcode,
+    admin_lookup_key,
+    admin1_method,
+    admin2_method,
+    admin1_issue,
+    admin2_issue
+{%- endmacro %}
