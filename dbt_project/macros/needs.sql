@@ -1,4 +1,6 @@
-{# The lineage and admin columns every int_needs__<source> model ends with (int_needs unions them by name). #}
+{# Rules shared by the int_needs__<source> models (HNO, JIAF, drought), which int_needs unions by name. #}
+
+{# The lineage and admin columns every one of them ends with. #}
 {% macro need_row_admin_columns() -%}
     _source_key as source_key,
     _dataset_id as dataset_id,
@@ -13,4 +15,9 @@
     admin2_method,
     admin1_issue,
     admin2_issue
+{%- endmacro %}
+
+{# A needs row whose reported admin level did not resolve to a COD unit: excluded as admin_unmatched. #}
+{% macro need_admin_unmatched() -%}
+    (reported_admin_level >= 2 and admin2_pcode is null) or (reported_admin_level >= 1 and admin1_pcode is null)
 {%- endmacro %}

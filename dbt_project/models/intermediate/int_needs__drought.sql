@@ -81,8 +81,7 @@ problems as (
     select
         *,
         case
-            when (reported_admin_level >= 2 and admin2_pcode is null)
-              or (reported_admin_level >= 1 and admin1_pcode is null) then 'admin_unmatched'
+            when {{ need_admin_unmatched() }} then 'admin_unmatched'
             when sector_code is null then 'unknown_sector'
             when people_in_need is null and figure_raw is not null and figure_raw <> '-' then 'non_numeric'
             when people_in_need is null and people_targeted is null and people_reached is null then 'no_figures'

@@ -49,8 +49,7 @@ checked as (
     select
         *,
         case
-            when (reported_admin_level = 2 and admin2_pcode is null)
-              or (reported_admin_level >= 1 and admin1_pcode is null) then 'admin_unmatched'
+            when {{ need_admin_unmatched() }} then 'admin_unmatched'
             when sector_code is null then 'unknown_sector'
             when in_need_raw is not null and in_need_raw <> '-' and people_in_need is null then 'non_numeric'
             when people_in_need is null and people_targeted is null and people_reached is null then 'no_figures'

@@ -88,8 +88,7 @@ problems as (
         *,
         case
             when figure_field is null then 'no_figures'
-            when (reported_admin_level >= 2 and admin2_pcode is null)
-              or (reported_admin_level >= 1 and admin1_pcode is null) then 'admin_unmatched'
+            when {{ need_admin_unmatched() }} then 'admin_unmatched'
             when sector_code is null then 'unknown_sector'
             when people_in_need is null and figure_raw <> '-' then 'non_numeric'
             when people_in_need is null then 'no_figures'
