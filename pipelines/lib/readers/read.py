@@ -8,7 +8,9 @@ from pipelines.lib.errors import FetchError, SourceFormatError
 from pipelines.lib.readers.csv_reader import read_csv
 from pipelines.lib.readers.hxl import find_by_hxl
 from pipelines.lib.readers.sniff import sample_records, sniff, sniff_format
-from pipelines.lib.readers import workbook
+from pipelines.lib.readers.workbook import head_rows as workbook_head_rows
+from pipelines.lib.readers.workbook import pick_sheet as workbook_pick_sheet
+from pipelines.lib.readers.workbook import read_workbook, sheets
 from pipelines.lib.readers.table import ParsedTable, SheetInfo, Where, fold
 
 _FAMILY = {"csv": "csv", "xlsx": "workbook", "xls": "workbook", "ods": "workbook"}
@@ -29,7 +31,7 @@ def read_table(path, layout: Layout, *, dataset: str | None = None, resource: st
     if fmt == "csv":
         where.sheet = None
         return read_csv(where, layout)
-    return workbook.read_workbook(where, layout, fmt)
+    return read_workbook(where, layout, fmt)
 
 
 def find_column(parsed: ParsedTable, ref: str) -> int:
@@ -57,7 +59,7 @@ def list_sheets(path) -> tuple[str, list[SheetInfo]]:
     path = Path(path)
     fmt = sniff_format(path)
     if fmt != "csv":
-        return fmt, workbook.sheets(path)
+        return fmt, sheets(path)
     with open(path, "rb") as f:
         n_lines = sum(1 for _ in f)
     width = max((len(r) for r in sample_records(path, _LIST_RECORDS).records), default=0)
@@ -69,10 +71,10 @@ def head_rows(path, sheet: str | None, n: int) -> list[list[str]]:
     path = Path(path)
     if sniff_format(path) == "csv":
         return sample_records(path, n).records
-    return workbook.head_rows(path, sheet, n)
+    return workbook_head_rows(path, sheet, n)
 
 
 def pick_sheet(path, names: list[str], wanted: str | None) -> str:
     """The sheet `read_table` would read for `wanted` among `names`; SourceFormatError if none."""
-    return workbook.pick_sheet(names, wanted, Where(Path(path)))
+    return workbook_pick_sheet(names, wanted, Where(Path(path)))
 
