@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import re
 import warnings
 import zipfile
@@ -17,10 +18,20 @@ import openpyxl
 import pyarrow as pa
 import pytest
 
-from pipelines.lib.readers import csv_bulk
 from pipelines.lib.config import Layout
 from pipelines.lib.errors import SourceFormatError
-from pipelines.lib.readers import find_column, read_table, sniff_format
+from pipelines.lib.readers import (
+    SheetInfo,
+    csv_bulk,
+    find_column,
+    head_rows,
+    is_hxl_row,
+    list_sheets,
+    pick_sheet,
+    read_table,
+    sample_records,
+    sniff_format,
+)
 
 NULLS = {"", "-", "<Null>", "NULL", "#N/A"}
 
@@ -653,3 +664,41 @@ def test_parsed_table_columns_are_strings(tmp_path):
     parsed = read_table(path, Layout())
     assert parsed.table.schema.names == ["a", "b", "_row_number"]
     assert [f.type for f in parsed.table.schema] == [pa.string(), pa.string(), pa.int64()]
+
+
+# ---------------------------------------------------------------- the file overview the config suggester uses
+
+
+def test_csv_overview_sees_what_read_table_sees(tmp_path):
+    """sample_records / head_rows / list_sheets decode and split a CSV as read_table does."""
+    path = tmp_path / "w.csv"
+    body = 'Région;Partenaire\n#adm1+name;#org\n"Lac\nNord";ACF\nKanem;CICR\n'
+    path.write_bytes(body.encode("cp1252"))
+    expected = list(csv.reader(io.StringIO(body, newline=""), delimiter=";"))  # the independent parse
+    sample = sample_records(path, 10)
+    assert (sample.encoding, sample.delimiter) == ("cp1252", ";")
+    assert sample.records == expected == head_rows(path, None, 10)
+    assert head_rows(path, None, 2) == expected[:2]
+    assert is_hxl_row(expected[1]) and not is_hxl_row(expected[0])
+    parsed = read_table(path, Layout())
+    assert (parsed.encoding, parsed.hxl_row, parsed.columns) == ("cp1252", 2, ["Région", "Partenaire"])
+    assert list_sheets(path) == ("csv", [SheetInfo(None, 5, 2)])  # physical lines: one record spans two
+
+
+def test_workbook_overview(tmp_path):
+    path = tmp_path / "w.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "Data"
+    for row in (["Org", "People"], ["NRC", 12.0], [None, dt.datetime(2025, 1, 2)]):
+        wb.active.append(row)
+    lists = wb.create_sheet("Lists")
+    lists.append(["x"])
+    lists.sheet_state = "hidden"
+    wb.save(path)
+    fmt, sheets = list_sheets(path)
+    assert fmt == "xlsx"
+    assert [(s.name, s.rows, s.columns, s.visible) for s in sheets] == [("Data", 3, 2, True), ("Lists", 1, 1, False)]
+    assert head_rows(path, "Data", 5) == [["Org", "People"], ["NRC", "12"], ["", "2025-01-02"]]
+    assert pick_sheet(path, ["Data", "Lists"], " data ") == "Data"  # as read_table forgives it
+    with pytest.raises(SourceFormatError, match="no sheet named 'x'"):
+        pick_sheet(path, ["Data", "Lists"], "x")
