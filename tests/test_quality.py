@@ -1,11 +1,16 @@
-"""Quality gates.
+"""Quality gates: dbt owns each mart's rules, GX compares with the previously published version.
 
-Fast tests run the suites on small marts built by hand in a private warehouse. The slow test runs REAL
-refreshes (`clusterwatch refresh`, in process) on a copy of the real HDX snapshot: (a) every table
-publishes; then (b) bad FTS data (a negative requirement) is injected: the blocking check must stop
-funding_by_cluster's publication, keep its previously published files byte-identical, let the other
-tables publish, fail the run with a message naming the table, the expectation and a failing row, and
-write the quality report. The same scenario on the sample is in test_publish.py (it shares its data dir).
+- The published tables come from the dbt manifest (marts with `meta: publish: true`): a new mart needs no
+  Python edit, and a mart that lacks what publication needs is an error naming it.
+- The GX suites (row count and null shares against the previous published version) run on small marts
+  built by hand in a private warehouse.
+- The dbt singular reconciliations fail, naming the rows, when a mart no longer matches its real source:
+  a copy of the session's real-snapshot warehouse with one value of a copy of the real FTS file changed.
+- The slow test runs REAL refreshes (`clusterwatch refresh`, in process) on a copy of the real HDX snapshot:
+  (a) every table publishes; then (b) bad FTS data (a negative requirement) is injected: the blocking dbt
+  check must stop funding_by_cluster's publication, keep its previously published files byte-identical, let
+  the other tables publish, fail the run with a message naming the table and the test, and write the
+  quality report. The same scenario on the sample is in test_publish.py (it shares its data dir).
 """
 from __future__ import annotations
 
@@ -23,12 +28,14 @@ import duckdb
 import pytest
 
 from pipelines.lib.config import Config
-from pipelines.quality.hxl_tags import explicit_tag
+from pipelines.quality.hxl_tags import explicit_tag, hxl_tag
 from pipelines.quality.results import SAMPLE_ROWS, SuiteResult
-from pipelines.quality.tables import PUBLISHED_TABLES
+from pipelines.quality.tables import PUBLISHED_TABLES, PublishedTableError, published_table, tables_from_manifest
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_CONFIG = REPO / "pipelines" / "config" / "hdx_snapshot.yaml"
+# the dbt test that stops a negative FTS requirement (dbt_project/models/marts/funding_by_cluster.yml)
+NEGATIVE_REQUIREMENT_TEST = "not_negative_funding_by_cluster_requirements_usd"
 
 
 # -- a small warehouse built by hand ----------------------------------------------------------------------
@@ -108,14 +115,15 @@ def build_tiny_warehouse(path: Path, *, funding=FUNDING, flows: int = 12, fts=No
         con.close()
 
 
-def run_tiny_suite(table: str, cfg: Config | None = None, previous: int | None = None) -> SuiteResult:
+def run_tiny_suite(table: str, cfg: Config | None = None, previous: int | None = None,
+                   previous_parquet: Path | None = None) -> SuiteResult:
     from pipelines.lib.warehouse import connect
     from pipelines.quality.runner import run_suite
     from pipelines.quality.suites import SuiteContext, build_suite
 
+    ctx = SuiteContext(cfg or tiny_config(), previous, "v-prev" if previous else None, previous_parquet)
     with connect(read_only=True) as con:
-        suite = build_suite(con, table, SuiteContext(cfg or tiny_config(), previous, "v-prev" if previous else None))
-        return run_suite(con, suite)
+        return run_suite(con, build_suite(con, table, ctx))
 
 
 def by_name(result: SuiteResult) -> dict:
@@ -128,50 +136,79 @@ def tiny(data_dir) -> Path:
     return data_dir
 
 
-def test_funding_suite_passes_on_consistent_data(tiny):
-    result = run_tiny_suite("funding_by_cluster")
-    assert result.success, result.failure_message()
-    # negative funding without a requirement (an FTS refund) is reported but does not block
-    assert [e.name for e in result.warnings] == ["funding_usd_not_negative"]
-    for e in result.to_json()["expectations"]:
+# -- the published tables, from the dbt manifest ------------------------------------------------------------
+def test_published_tables_are_the_marts_marked_publish_in_their_yaml():
+    from pipelines.docs_gen import model_yamls
+
+    marked = {name for name, (model, _) in model_yamls().items()
+              if ((model.get("config") or {}).get("meta") or {}).get("publish")}
+    assert {t.name for t in PUBLISHED_TABLES} == marked
+    assert {"coverage", "gaps", "funding_by_cluster", "funding_flows", "cluster_activations", "quality_issues"} <= marked
+    coverage = published_table("coverage")
+    assert coverage.grain == "country × admin unit × sector" and coverage.relation == "marts.coverage"
+    assert coverage.key_columns == ("country_code", "admin1_code", "admin2_code", "sector_code")  # its grain test
+    assert published_table("quality_issues").key_columns == ()  # no grain test: no key
+    for t in PUBLISHED_TABLES:  # the ARCHITECTURE contract columns are among the mart's enforced columns
+        assert set(t.contract_columns) <= set(t.columns) and t.contract_columns, t.name
+
+
+def _manifest(model: dict, *tests: dict) -> dict:
+    nodes = {"model.clusterwatch.funding_by_plan": {"resource_type": "model", "name": "funding_by_plan",
+                                                    "schema": "marts", **model}}
+    for i, t in enumerate(tests):
+        nodes[f"test.clusterwatch.t{i}"] = {"resource_type": "test", "attached_node": "model.clusterwatch.funding_by_plan",
+                                            **t}
+    return {"nodes": nodes}
+
+
+def test_a_new_mart_marked_publish_is_published_without_python_edits():
+    model = {
+        "config": {"meta": {"publish": True, "grain": "country × year × plan"}, "contract": {"enforced": True}},
+        "columns": {
+            "country_code": {"config": {"meta": {"hxl": "#country+code", "contract": True}}},
+            "year": {"config": {"meta": {"contract": True}}},
+            "plan_code": {"meta": {"hxl": "#activity+appeal+id+external"}},  # column meta outside config too
+            "note": {},
+        },
+    }
+    grain = {"test_metadata": {"name": "grain", "kwargs": {"key_columns": ["country_code", "year", "plan_code"]}}}
+    other = {"test_metadata": {"name": "not_null", "kwargs": {"column_name": "year"}}}
+    (t,) = tables_from_manifest(_manifest(model, grain, other))
+    assert (t.name, t.grain, t.relation) == ("funding_by_plan", "country × year × plan", "marts.funding_by_plan")
+    assert t.key_columns == ("country_code", "year", "plan_code")
+    assert t.contract_columns == ("country_code", "year") and t.columns == ("country_code", "year", "plan_code", "note")
+    assert t.hxl == {"country_code": "#country+code", "plan_code": "#activity+appeal+id+external"}
+    unpublished = {**model, "config": {**model["config"], "meta": {"grain": "x"}}}
+    assert tables_from_manifest(_manifest(unpublished, grain)) == ()
+
+
+@pytest.mark.parametrize("config, says", [
+    ({"meta": {"publish": True}, "contract": {"enforced": True}}, "grain:"),
+    ({"meta": {"publish": True, "grain": "one plan"}}, "contract: enforced: true"),
+])
+def test_a_mart_marked_publish_without_what_publication_needs_is_an_error(config, says):
+    with pytest.raises(PublishedTableError, match="funding_by_plan") as e:
+        tables_from_manifest(_manifest({"config": config, "columns": {}}))
+    assert says in str(e.value)
+
+
+def test_hxl_tags_come_from_the_mart_yaml():
+    assert hxl_tag("coverage", "people_in_need") == "#inneed"
+    assert hxl_tag("funding_flows", "country_code") == "#country+code+impl"  # per table, not per column name
+    assert hxl_tag("coverage", "need_source") == "#meta+need_source"  # untagged: a generated #meta tag
+    missing = [f"{t.name}.{c}" for t in PUBLISHED_TABLES for c in t.contract_columns if not explicit_tag(t.name, c)]
+    assert not missing
+
+
+# -- GX: the comparison with the previous published version --------------------------------------------------
+def test_suites_hold_only_the_comparison_with_the_previous_version(tiny):
+    first = run_tiny_suite("funding_by_cluster")
+    assert first.success, first.failure_message()
+    assert [e.name for e in first.expectations] == ["row_count_change"]  # nothing to compare with yet
+    assert first.expectations[0].observed == "no previous published version"
+    for e in first.to_json()["expectations"]:
         assert {"name", "success", "observed", "failing_rows_sample"} <= set(e)
         assert len(e["failing_rows_sample"]) <= SAMPLE_ROWS
-
-
-def test_funding_suite_names_each_failure_with_failing_rows(tiny):
-    bad = [
-        *FUNDING,
-        ("XAR", 2025, 1, "HXAR25", "HEA", "7", "Health", 10.0, 1.0),  # duplicate key
-        ("XAR", 2025, 1, "HXAR25", "WSH", "11", "Water", -300.0, 5.0),  # negative requirement, unknown code
-        ("ZZZ", 2025, 9, "HZZZ25", "FSC", "6", "Food Security", 5.0, 1.0),  # country not configured
-    ]
-    build_tiny_warehouse(tiny / "warehouse.duckdb", funding=bad, fts=FUNDING)
-    result = run_tiny_suite("funding_by_cluster")
-    assert not result.success
-    failed = {e.name for e in result.failed}
-    assert {"key_unique", "requirements_usd_not_negative", "cluster_code_accepted", "country_code_in_config",
-            "totals_reconcile_with_fts"} <= failed
-    neg = by_name(result)["requirements_usd_not_negative"]
-    assert neg.failing_count == 1
-    assert neg.failing_rows_sample[0]["requirements_usd"] == -300.0
-    assert neg.failing_rows_sample[0]["cluster_code"] == "WSH"
-    recon = by_name(result)["totals_reconcile_with_fts"]
-    assert recon.engine == "sql"
-    assert {(r["country_code"], r["year"]) for r in recon.failing_rows_sample} == {("XAR", 2025), ("ZZZ", 2025)}
-    message = result.failure_message()
-    assert "funding_by_cluster" in message and "requirements_usd_not_negative" in message and "-300" in message
-
-
-def test_flows_suite_reconciles_flow_ids(tiny):
-    assert run_tiny_suite("funding_flows").success
-    con = duckdb.connect(str(tiny / "warehouse.duckdb"))
-    con.execute("insert into staging.stg_fts__flows values (999, 'XAR'), (998, 'FRA')")  # 998 is not ours
-    con.execute("insert into marts.funding_flows select * replace (-5.0 as amount_usd) from marts.funding_flows where flow_id = 1")
-    con.close()
-    result = run_tiny_suite("funding_flows")
-    failed = {e.name: e for e in result.failed}
-    assert set(failed) == {"flow_id_unique", "amount_usd_not_negative", "flows_reconcile_with_fts"}
-    assert {r["flow_id"] for r in failed["flows_reconcile_with_fts"].failing_rows_sample} == {1, 999}
 
 
 def test_row_count_is_compared_with_the_previous_published_version(tiny):
@@ -183,9 +220,24 @@ def test_row_count_is_compared_with_the_previous_published_version(tiny):
     assert by_name(run_tiny_suite("funding_flows", cfg=loose, previous=40))["row_count_change"].success
 
 
+def test_a_column_emptier_than_in_the_previous_version_is_a_warning(tiny, tmp_path):
+    previous = tmp_path / "funding_flows.parquet"
+    con = duckdb.connect(str(tiny / "warehouse.duckdb"))
+    con.execute(f"copy marts.funding_flows to '{previous}' (format parquet)")  # 12 rows, donor always set
+    con.execute("update marts.funding_flows set donor = null where flow_id <= 6")  # now empty in 50%
+    con.execute("update marts.funding_flows set plan_code = null where flow_id <= 2")  # 17%: within 20 points
+    con.close()
+    result = run_tiny_suite("funding_flows", previous=12, previous_parquet=previous)
+    assert result.success, result.failure_message()  # a warning does not block
+    assert [e.name for e in result.warnings] == ["donor_null_share"]
+    donor = by_name(result)["donor_null_share"]
+    assert donor.failing_count == 6 and "previous published version: 0%" in donor.description
+    assert {r["flow_id"] for r in donor.failing_rows_sample} == {1, 2, 3, 4, 5, 6}
+    assert by_name(result)["plan_code_null_share"].success
+
+
 def test_a_suite_that_cannot_run_blocks(tiny):
     from pipelines.quality.checks import evaluate
-    from pipelines.quality.tables import published_table
 
     result = evaluate(published_table("coverage"), tiny_config(), run_id="r", version="v")  # no coverage mart
     assert not result.success
@@ -193,14 +245,9 @@ def test_a_suite_that_cannot_run_blocks(tiny):
 
 
 def test_result_json_round_trip(tiny):
-    result = run_tiny_suite("funding_by_cluster")
+    result = run_tiny_suite("funding_flows", previous=40)
     again = SuiteResult.from_json(json.loads(json.dumps(result.to_json())))
     assert again.to_json() == result.to_json()
-
-
-def test_every_contract_column_has_an_hxl_tag():
-    missing = [f"{t.name}.{c}" for t in PUBLISHED_TABLES for c in t.contract_columns if not explicit_tag(t.name, c)]
-    assert not missing
 
 
 # -- real refreshes ---------------------------------------------------------------------------------------
@@ -246,15 +293,21 @@ def assert_blocked_run(data_dir: Path, code: int, output: str, before: dict[str,
 
     published = data_dir / "published"
     assert code == 1, output
-    assert "funding_by_cluster" in output and "requirements_usd_not_negative" in output
-    assert "failing row:" in output and "requirements_usd=-" in output
+    assert "funding_by_cluster" in output and NEGATIVE_REQUIREMENT_TEST in output
+    # the dbt test keeps its failing rows readable in the warehouse: the negative requirement
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        failing = con.execute(f"select requirements_usd from dbt_test__audit.{NEGATIVE_REQUIREMENT_TEST}").fetchall()
+    finally:
+        con.close()
+    assert failing and all(r[0] < 0 for r in failing)
     # the blocked table's published files are untouched
     for name, digest in before.items():
         assert sha(published / name) == digest, f"{name} changed although funding_by_cluster was blocked"
     manifest = json.loads((published / "manifest.json").read_text())
     fbc = manifest["tables"]["funding_by_cluster"]
     assert fbc["status"] == "blocked" and fbc["version"] == baseline["tables"]["funding_by_cluster"]["version"]
-    assert "requirements_usd_not_negative" in fbc["reason"]
+    assert NEGATIVE_REQUIREMENT_TEST in fbc["reason"]
     assert fbc["last_attempt"]["outcome"] == "blocked"
     # the other tables published a new version
     for t in ("coverage", "gaps", "funding_flows", "cluster_activations", "quality_issues"):
@@ -274,7 +327,7 @@ def assert_blocked_run(data_dir: Path, code: int, output: str, before: dict[str,
         from pipelines.definitions import defs
 
         (mart,) = defs.resolve_asset_graph().get(dg.AssetKey(["published", "funding_by_cluster"])).parent_keys
-        check = inst.get_latest_asset_check_evaluation_record(dg.AssetCheckKey(mart, "quality_suite"))
+        check = inst.get_latest_asset_check_evaluation_record(dg.AssetCheckKey(mart, NEGATIVE_REQUIREMENT_TEST))
         assert fbc_event.run_id == baseline["tables"]["funding_by_cluster"]["run_id"]
         assert cov_event.run_id == manifest["tables"]["coverage"]["run_id"] != fbc_event.run_id
         assert check.run_id == cov_event.run_id
@@ -284,8 +337,8 @@ def assert_blocked_run(data_dir: Path, code: int, output: str, before: dict[str,
     report = json.loads((published / "quality" / "quality_report.json").read_text())
     assert report["failed_tables"] == ["funding_by_cluster"]
     html = (published / "quality" / "quality_report.html").read_text()
-    assert "requirements_usd_not_negative" in html and "FAILED" in html
-    assert "funding_by_cluster" in text and "requirements_usd_not_negative" in text and "blocked" in text
+    assert NEGATIVE_REQUIREMENT_TEST in html and "FAILED" in html
+    assert "funding_by_cluster" in text and NEGATIVE_REQUIREMENT_TEST in text and "blocked" in text
 
 
 def copy_real_snapshot(real_snapshot: Path, dest: Path) -> Path:
@@ -332,3 +385,95 @@ def test_real_snapshot_publishes_then_bad_fts_data_blocks_only_its_table(tmp_pat
     assert edited["requirements"].startswith("-")
     code, out = refresh(data, *args)
     assert_blocked_run(data, code, out, before, baseline)
+
+
+# -- dbt reconciliations on the real snapshot ----------------------------------------------------------------
+RECONCILIATIONS = ("assert_funding_by_cluster_totals_equal_fts", "assert_funding_flows_has_each_fts_flow_once",
+                   "assert_coverage_pin_equals_the_needs_source")
+
+
+def add_to_first_funding(csv_path: Path, country: str, amount: float) -> dict:
+    """Add `amount` to the funding of the first FTS global-cluster row of `country`; returns the edited row."""
+    rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
+    header = rows[0]
+    cc, funding = header.index("countryCode"), header.index("funding")
+    for row in rows[1:]:
+        if row[cc] == country and row[funding].strip() and not row[0].startswith("#"):
+            row[funding] = repr(float(row[funding]) + amount)
+            edited = dict(zip(header, row))
+            break
+    else:
+        raise AssertionError(f"no FTS funding for {country} in {csv_path}")
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    csv_path.write_text(buf.getvalue(), encoding="utf-8")
+    return edited
+
+
+@pytest.mark.real
+def test_reconciliations_fail_and_name_the_rows_when_a_mart_disagrees_with_its_source(real_dbt_build, tmp_path):
+    """The real marts reconcile (the session's dbt build ran these tests); then, in a copy of its warehouse,
+    FTS funding changes in a copy of the real file (re-ingested, the mart not rebuilt), one flow goes missing
+    from funding_flows and one coverage PIN drifts: each singular test fails and its stored rows name exactly
+    the country-year, the flow and the unit, with both figures."""
+    from pipelines.lib.config import load_config
+    from pipelines.lib.hdx.snapshot import SnapshotFetcher
+    from pipelines.lib.ingest import ingest_resource
+    from pipelines.lib.paths import DBT_PROJECT_DIR
+    from pipelines.settings import ClusterwatchSettings
+    from pipelines.transform.dbt_assets import dbt_vars
+
+    for test in RECONCILIATIONS:
+        assert f"PASS {test} " in real_dbt_build["dbt_log"], f"{test} did not pass on the real snapshot"
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(real_dbt_build["warehouse"], warehouse)
+    cfg = load_config(REAL_CONFIG)
+    fts = next(r for r in cfg.resources("funding") if r.table == "fts_globalcluster")
+    snap = tmp_path / "snapshot"
+    for rel in (fts.path, fts.metadata):
+        if rel:
+            (snap / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(real_dbt_build["snapshot"] / rel, snap / rel)
+    edited = add_to_first_funding(snap / fts.path, "SOM", 1_000_000.0)
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        assert not ingest_resource(con, SnapshotFetcher(snap), fts, "funding").skipped
+        flow_id = con.execute("select min(flow_id) from marts.funding_flows").fetchone()[0]
+        con.execute("delete from marts.funding_flows where flow_id = ?", [flow_id])
+        unit = con.execute("select country_code, admin1_code, admin2_code, sector_code, people_in_need from marts.coverage "
+                           "where people_in_need > 0 order by all limit 1").fetchone()
+        con.execute("update marts.coverage set people_in_need = people_in_need + 1000 where country_code = ? and "
+                    "admin1_code = ? and admin2_code is not distinct from ? and sector_code = ?", list(unit[:4]))
+    finally:
+        con.close()
+
+    env = {**os.environ, "CLUSTERWATCH_WAREHOUSE": str(warehouse), "DBT_TARGET_PATH": str(tmp_path / "target"),
+           "DBT_LOG_PATH": str(tmp_path / "logs"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "test", "--select", *RECONCILIATIONS,
+         "--vars", json.dumps(dbt_vars(ClusterwatchSettings(config_path=str(REAL_CONFIG)))),
+         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+        env=env, capture_output=True, text=True, timeout=1200,
+    )
+    assert done.returncode == 1, done.stdout[-3000:]
+    for test in RECONCILIATIONS:
+        assert f"FAIL 1 {test} " in done.stdout, done.stdout[-3000:]
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        def failing(test: str) -> list[dict]:
+            cur = con.execute(f"select * from dbt_test__audit.{test}")
+            return [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+
+        (funding,) = failing("assert_funding_by_cluster_totals_equal_fts")
+        assert (funding["country_code"], funding["year"]) == ("SOM", int(edited["year"]))
+        assert funding["fts_funding_usd"] - funding["mart_funding_usd"] == pytest.approx(1_000_000.0)
+        assert funding["fts_requirements_usd"] == pytest.approx(funding["mart_requirements_usd"])
+        (flow,) = failing("assert_funding_flows_has_each_fts_flow_once")
+        assert flow == {"flow_id": flow_id, "in_fts": True, "rows_in_mart": 0}
+        (pin,) = failing("assert_coverage_pin_equals_the_needs_source")
+        assert tuple(pin[k] for k in ("country_code", "admin1_code", "admin2_code", "sector_code")) == unit[:4]
+        assert (pin["coverage_people_in_need"], pin["source_people_in_need"]) == (unit[4] + 1000, unit[4])
+    finally:
+        con.close()

@@ -180,6 +180,11 @@ class PublishSettings(_Strict):
     max_row_count_change: float = Field(
         0.5, ge=0, description="largest allowed relative change in a table's row count against the previous version"
     )
+    max_null_share_increase: float = Field(
+        0.2, ge=0, le=1,
+        description="largest rise in a contract column's share of empty values against the previous version "
+        "before a warning (not blocking)",
+    )
 
 
 class ScheduleSettings(_Strict):

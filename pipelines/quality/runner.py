@@ -1,9 +1,8 @@
 """Runs a quality suite against one mart in the DuckDB warehouse.
 
-Row-level expectations run in great-expectations (ephemeral context, pandas data source) on the mart
-fetched from DuckDB through Arrow. GX over SQLAlchemy/duckdb-engine is not used: with DuckDB it fails
-on every metric. Aggregate expectations (reconciliation against the sources) are pushed down to DuckDB
-as SQL that returns the mismatching rows; their results have the same shape as GX's.
+Expectations run in great-expectations (ephemeral context, pandas data source) on the mart fetched from
+DuckDB through Arrow. GX over SQLAlchemy/duckdb-engine is not used: with DuckDB it fails on every metric.
+Checks decided without reading the mart (no previous version to compare with) are StaticChecks.
 """
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from typing import Any, Callable
 
 import pyarrow as pa
 
-from pipelines.lib.sql import quote_ident as _q
 from pipelines.quality.results import SAMPLE_ROWS, ExpectationResult, SuiteResult, jsonable
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no network calls from the quality gate
@@ -34,16 +32,6 @@ class GxCheck:
 
 
 @dataclass(frozen=True)
-class SqlCheck:
-    """An expectation pushed down to DuckDB: `sql` selects the failing rows; none means success."""
-
-    name: str
-    description: str
-    sql: str
-    severity: str = "error"
-
-
-@dataclass(frozen=True)
 class StaticCheck:
     """An expectation decided before any data is read (e.g. there is no previous version to compare with)."""
 
@@ -54,7 +42,7 @@ class StaticCheck:
     severity: str = "error"
 
 
-Check = GxCheck | SqlCheck | StaticCheck
+Check = GxCheck | StaticCheck
 
 
 @dataclass
@@ -63,15 +51,13 @@ class Suite:
     relation: str  # e.g. marts.coverage
     key_columns: tuple[str, ...]
     checks: list[Check] = field(default_factory=list)
-    derived_columns: dict[str, str] = field(default_factory=dict)  # name -> SQL expression over the mart
 
     @property
     def name(self) -> str:
         return f"{self.table}_suite"
 
     def frame_sql(self) -> str:
-        extra = "".join(f",\n    {expr} as {_q(name)}" for name, expr in self.derived_columns.items())
-        return f"select t.*{extra}\nfrom {self.relation} t"
+        return f"select * from {self.relation}"
 
 
 def fingerprint(con, relation: str) -> tuple[int, str]:
@@ -187,28 +173,6 @@ def _run_gx(df, suite: Suite, checks: list[GxCheck]) -> list[ExpectationResult]:
     return [results[c.name] for c in checks]
 
 
-def _run_sql(con, check: SqlCheck) -> ExpectationResult:
-    try:
-        n = con.execute(f"select count(*) from ({check.sql}) failing").fetchall()[0][0]
-        sample = _fetch(con, f"select * from ({check.sql}) failing limit {SAMPLE_ROWS}").to_pylist() if n else []
-    except Exception as e:  # a broken reconciliation query must block, not pass
-        return ExpectationResult(
-            name=check.name, description=check.description, success=False, engine="sql", expectation="sql",
-            error=f"{type(e).__name__}: {str(e).splitlines()[0]}", severity=check.severity,
-        )
-    return ExpectationResult(
-        name=check.name,
-        description=check.description,
-        success=n == 0,
-        observed=f"{n:,} mismatching rows" if n else "no mismatches",
-        failing_count=int(n),
-        failing_rows_sample=[jsonable(r) for r in sample],
-        engine="sql",
-        expectation="sql: " + " ".join(check.sql.split()),
-        severity=check.severity,
-    )
-
-
 def run_suite(con, suite: Suite, *, run_id: str | None = None, version: str | None = None) -> SuiteResult:
     """Evaluate every check of the suite against the mart; the order of the results is the suite's."""
     if any(isinstance(c, GxCheck) for c in suite.checks):
@@ -224,8 +188,6 @@ def run_suite(con, suite: Suite, *, run_id: str | None = None, version: str | No
     for c in suite.checks:
         if isinstance(c, GxCheck):
             out.append(gx_results[c.name])
-        elif isinstance(c, SqlCheck):
-            out.append(_run_sql(con, c))
         else:
             out.append(
                 ExpectationResult(

@@ -1,14 +1,25 @@
-"""The published tables: which marts are published, their grain and their contract columns.
+"""The published tables, read from the dbt manifest: every mart whose YAML sets `config: meta: publish: true`.
 
-The contract columns are those of docs/ARCHITECTURE.md ("Marts"). A mart may carry more columns
-(reference period, source dataset ids); they are published too. The suites check that every
-contract column is present, so a renamed column blocks publication instead of breaking users.
+The mart's YAML (dbt_project/models/marts/<mart>.yml) is the one place that says what a published table is:
+- `config: meta: {publish: true, grain: "<words>"}`: published, and its grain in words;
+- its `grain` test (`key_columns: [...]`): the key, one row per combination (no `grain` test: no key);
+- `config: contract: enforced: true` and every column with its `data_type`: the columns, checked by dbt;
+- column `config: meta: {contract: true}`: the columns docs/ARCHITECTURE.md promises by name;
+- column `config: meta: {hxl: "#tag"}`: the column's HXL hashtag (see hxl_tags.py).
+A new mart with `meta.publish: true` is therefore published and checked without any Python edit.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
-MART_SCHEMA = "marts"
+GRAIN_TEST = "grain"  # dbt_project/tests/generic/grain.sql
+
+
+class PublishedTableError(ValueError):
+    """A mart marked for publication whose YAML lacks what publication needs."""
 
 
 @dataclass(frozen=True)
@@ -17,6 +28,10 @@ class PublishedTable:
     grain: str
     key_columns: tuple[str, ...]
     contract_columns: tuple[str, ...]
+    columns: tuple[str, ...] = ()  # every documented column, in the mart's order (its enforced contract)
+    hxl: dict[str, str] = field(default_factory=dict, compare=False, hash=False)  # column -> HXL hashtag
+    schema: str = "marts"
+    unique_id: str = ""  # the dbt node, e.g. model.clusterwatch.coverage
 
     @property
     def publish_key(self):
@@ -26,92 +41,93 @@ class PublishedTable:
 
     @property
     def relation(self) -> str:
-        return f"{MART_SCHEMA}.{self.name}"
+        return f"{self.schema}.{self.name}"
 
 
-PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
-    PublishedTable(
-        "coverage",
-        grain="country × admin unit × sector",
-        key_columns=("country_code", "admin1_code", "admin2_code", "sector_code"),
-        contract_columns=(
-            "country_code", "admin_level", "admin1_code", "admin1_name", "admin2_code", "admin2_name",
-            "sector_code", "sector_name", "people_in_need", "people_targeted", "people_reached",
-            "partner_count", "partners", "pin_per_partner", "reached_share",
-        ),
-    ),
-    PublishedTable(
-        "gaps",
-        grain="country × admin unit × sector × gap type",
-        key_columns=("country_code", "admin1_code", "admin2_code", "sector_code", "gap_type"),
-        contract_columns=(
-            "country_code", "admin_level", "admin1_code", "admin1_name", "admin2_code", "admin2_name",
-            "sector_code", "sector_name", "people_in_need", "partner_count", "gap_type", "severity",
-            "rank_in_country",
-        ),
-    ),
-    PublishedTable(
-        "funding_by_cluster",
-        grain="country × year × plan × global cluster",
-        # FSC gathers two FTS global clusters (Food Security, Agriculture): the FTS cluster id is part of the key.
-        key_columns=("country_code", "year", "plan_code", "plan_id", "cluster_code", "fts_cluster_id"),
-        contract_columns=(
-            "country_code", "year", "plan_code", "plan_name", "cluster_code", "cluster_name",
-            "requirements_usd", "funding_usd", "percent_funded", "unmet_usd",
-        ),
-    ),
-    PublishedTable(
-        "funding_flows",
-        grain="one FTS flow",
-        key_columns=("flow_id",),
-        contract_columns=(
-            "flow_id", "date", "year", "donor", "donor_type", "recipient_org", "recipient_type", "country_code",
-            "plan_code", "cluster_codes", "amount_usd", "status", "flow_type",
-        ),
-    ),
-    PublishedTable(
-        "cluster_activations",
-        grain="country × cluster × period",
-        key_columns=("country_code", "cluster_code", "activated_on"),
-        contract_columns=(
-            "country_code", "cluster_code", "cluster_name", "activated_on", "deactivated_on", "is_active",
-            "duration_days", "evidence",
-        ),
-    ),
-    PublishedTable(
-        "quality_issues",
-        grain="one row-level problem found in a source",
-        key_columns=(),
-        contract_columns=("source", "file", "row", "field", "value", "issue", "severity"),
-    ),
-)
+def manifest_path() -> Path:
+    """The manifest of the project's DbtProject (prepared there when the dbt sources changed)."""
+    from pipelines.transform.project import dbt_project
 
-TABLES_BY_NAME: dict[str, PublishedTable] = {t.name: t for t in PUBLISHED_TABLES}
+    return Path(dbt_project().manifest_path)
+
+
+def _meta(props: dict) -> dict:
+    return (props.get("config") or {}).get("meta") or props.get("meta") or {}
+
+
+def _key_columns(manifest: dict, unique_id: str) -> tuple[str, ...]:
+    keys = [
+        node.get("test_metadata", {}).get("kwargs", {}).get("key_columns")
+        for node in manifest["nodes"].values()
+        if node.get("resource_type") == "test" and node.get("attached_node") == unique_id
+        and node.get("test_metadata", {}).get("name") == GRAIN_TEST
+    ]
+    if len(keys) > 1:
+        raise PublishedTableError(f"{unique_id} has {len(keys)} `{GRAIN_TEST}` tests; a table has one grain")
+    return tuple(keys[0]) if keys else ()
+
+
+def tables_from_manifest(manifest: dict) -> tuple[PublishedTable, ...]:
+    """Every model with meta.publish true, by name. Raises PublishedTableError naming what a mart lacks."""
+    out = []
+    for uid, node in manifest["nodes"].items():
+        if node.get("resource_type") != "model" or not _meta(node).get("publish"):
+            continue
+        name, where = node["name"], node.get("original_file_path", uid)
+        if not _meta(node).get("grain"):
+            raise PublishedTableError(f"published mart {name!r} ({where}): set `config: meta: grain:` (its grain in words)")
+        if not (node.get("config") or {}).get("contract", {}).get("enforced"):
+            raise PublishedTableError(f"published mart {name!r} ({where}): set `config: contract: enforced: true` "
+                                      "and a data_type on every column")
+        columns = node.get("columns") or {}
+        out.append(
+            PublishedTable(
+                name=name,
+                grain=str(_meta(node)["grain"]),
+                key_columns=_key_columns(manifest, uid),
+                contract_columns=tuple(c for c, p in columns.items() if _meta(p).get("contract")),
+                columns=tuple(columns),
+                hxl={c: _meta(p)["hxl"] for c, p in columns.items() if _meta(p).get("hxl")},
+                schema=node.get("schema") or "marts",
+                unique_id=uid,
+            )
+        )
+    return tuple(sorted(out, key=lambda t: t.name))
+
+
+@lru_cache(maxsize=1)
+def published_tables() -> tuple[PublishedTable, ...]:
+    return tables_from_manifest(json.loads(manifest_path().read_text(encoding="utf-8")))
+
+
+def __getattr__(name: str):
+    """PUBLISHED_TABLES and TABLES_BY_NAME are read from the manifest when first used, not on import."""
+    if name == "PUBLISHED_TABLES":
+        return published_tables()
+    if name == "TABLES_BY_NAME":
+        return {t.name: t for t in published_tables()}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def published_table(name: str) -> PublishedTable:
+    tables = {t.name: t for t in published_tables()}
+    try:
+        return tables[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not a published table (no mart with `meta: publish: true` of that name); "
+                       f"expected one of {sorted(tables)}") from None
 
 
 def mart_asset_keys(dbt_assets) -> dict:
     """Each published table's mart asset key, as the dbt assets define it (never guessed: the translator
-    decides, e.g. `marts/coverage`). A published table without its dbt model is a definition error."""
+    decides, e.g. `marts/coverage`)."""
     from dagster_dbt import get_asset_key_for_model
 
-    keys = {}
-    for t in PUBLISHED_TABLES:
-        try:
-            keys[t.name] = get_asset_key_for_model([dbt_assets], t.name)
-        except Exception as e:  # noqa: BLE001 - dagster-dbt raises a bare KeyError/Check error
-            raise ValueError(f"published table {t.name!r} has no dbt model of that name in dbt_project/models: {e}") from e
-    return keys
+    return {t.name: get_asset_key_for_model([dbt_assets], t.name) for t in published_tables()}
 
 
 def mart_dbt_tests(dbt_assets) -> dict:
-    """Each published table's dbt tests, as the asset check keys dagster-dbt gives them."""
+    """Each published table's dbt tests (generic and singular), as the asset check keys dagster-dbt gives them."""
     marts = mart_asset_keys(dbt_assets)
     return {t: sorted((k for k in dbt_assets.check_keys if k.asset_key == key), key=lambda k: k.name)
             for t, key in marts.items()}
-
-
-def published_table(name: str) -> PublishedTable:
-    try:
-        return TABLES_BY_NAME[name]
-    except KeyError:
-        raise KeyError(f"{name!r} is not a published table; expected one of {sorted(TABLES_BY_NAME)}") from None
