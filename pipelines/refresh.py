@@ -53,9 +53,11 @@ def _print_progress(result: dg.ExecuteInProcessResult, say: Callable[[str], None
     checks = result.get_asset_check_evaluations()
     if checks:
         failed = [c for c in checks if not c.passed]
-        say(f"    checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
+        warned = [c for c in failed if c.severity == dg.AssetCheckSeverity.WARN]  # reported, not blocking
+        say(f"    checks: {len(checks) - len(failed)} passed, {len(failed) - len(warned)} failed"
+            + (f", {len(warned)} warned" if warned else ""))
         for c in failed:
-            say(f"      FAILED {c.asset_key.to_user_string()}: {c.check_name}")
+            say(f"      {'WARNING' if c in warned else 'FAILED'} {c.asset_key.to_user_string()}: {c.check_name}")
 
 
 def _run(defs: dg.Definitions, instance, selection, say, label: str, partition_key: str | None = None, tags=None):

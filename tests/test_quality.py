@@ -138,7 +138,7 @@ def tiny(data_dir) -> Path:
 
 # -- the published tables, from the dbt manifest ------------------------------------------------------------
 def test_published_tables_are_the_marts_marked_publish_in_their_yaml():
-    from pipelines.docs_gen import model_yamls
+    from pipelines.cli.docs_gen import model_yamls
 
     marked = {name for name, (model, _) in model_yamls().items()
               if ((model.get("config") or {}).get("meta") or {}).get("publish")}
