@@ -295,12 +295,14 @@ def assert_blocked_run(data_dir: Path, code: int, output: str, before: dict[str,
     assert code == 1, output
     assert "funding_by_cluster" in output and NEGATIVE_REQUIREMENT_TEST in output
     # the dbt test keeps its failing rows readable in the warehouse: the negative requirement
+    from pipelines.quality.dbt_failures import failing_rows
+
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:
-        failing = con.execute(f"select requirements_usd from dbt_test__audit.{NEGATIVE_REQUIREMENT_TEST}").fetchall()
+        n, failing = failing_rows(con, NEGATIVE_REQUIREMENT_TEST)
     finally:
         con.close()
-    assert failing and all(r[0] < 0 for r in failing)
+    assert n == 1 and failing[0]["requirements_usd"] < 0 and failing[0]["country_code"] in ("SOM", "XAR")
     # the blocked table's published files are untouched
     for name, digest in before.items():
         assert sha(published / name) == digest, f"{name} changed although funding_by_cluster was blocked"
@@ -460,11 +462,14 @@ def test_reconciliations_fail_and_name_the_rows_when_a_mart_disagrees_with_its_s
     for test in RECONCILIATIONS:
         assert f"FAIL 1 {test} " in done.stdout, done.stdout[-3000:]
 
+    from pipelines.quality.dbt_failures import failing_rows
+
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         def failing(test: str) -> list[dict]:
-            cur = con.execute(f"select * from dbt_test__audit.{test}")
-            return [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+            n, rows = failing_rows(con, test)
+            assert n == len(rows)
+            return rows
 
         (funding,) = failing("assert_funding_by_cluster_totals_equal_fts")
         assert (funding["country_code"], funding["year"]) == ("SOM", int(edited["year"]))
@@ -472,6 +477,7 @@ def test_reconciliations_fail_and_name_the_rows_when_a_mart_disagrees_with_its_s
         assert funding["fts_requirements_usd"] == pytest.approx(funding["mart_requirements_usd"])
         (flow,) = failing("assert_funding_flows_has_each_fts_flow_once")
         assert flow == {"flow_id": flow_id, "in_fts": True, "rows_in_mart": 0}
+        assert failing_rows(con, "grain_funding_flows_flow_id") == (0, [])  # a passing test stores no row
         (pin,) = failing("assert_coverage_pin_equals_the_needs_source")
         assert tuple(pin[k] for k in ("country_code", "admin1_code", "admin2_code", "sector_code")) == unit[:4]
         assert (pin["coverage_people_in_need"], pin["source_people_in_need"]) == (unit[4] + 1000, unit[4])

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.lib.config import Config
+from pipelines.lib.sql import quote_ident, quote_literal
 from pipelines.quality.runner import Check, GxCheck, StaticCheck, Suite
 from pipelines.quality.tables import PublishedTable, published_table
 
@@ -71,13 +72,12 @@ def row_count_check(ctx: SuiteContext) -> Check:
 
 def previous_null_shares(con, parquet: Path, columns: list[str]) -> dict[str, float]:
     """Share of empty values of each column in a published parquet file (columns it lacks are left out)."""
-    src = "read_parquet('" + str(parquet).replace("'", "''") + "')"
+    src = f"read_parquet({quote_literal(parquet)})"
     present = {r[0] for r in con.execute(f"describe select * from {src}").fetchall()}
     cols = [c for c in columns if c in present]
     if not cols:
         return {}
-    quoted = ['"' + c.replace('"', '""') + '"' for c in cols]
-    row = con.execute(f"select count(*), {', '.join(f'count({q})' for q in quoted)} from {src}").fetchall()[0]
+    row = con.execute(f"select count(*), {', '.join(f'count({quote_ident(c)})' for c in cols)} from {src}").fetchall()[0]
     total = row[0]
     return {c: 1 - n / total for c, n in zip(cols, row[1:])} if total else {}
 
