@@ -269,23 +269,28 @@ def refresh(data_dir: Path, *args: str, env: dict | None = None) -> tuple[int, s
     return done.returncode, done.stdout + ("\n" + done.stderr[-5000:] if done.returncode else "")
 
 
-def negate_first_requirement(csv_path: Path, country: str) -> dict:
-    """Make one FTS global-cluster requirement negative (the bad source data); returns the edited row."""
-    text = csv_path.read_text(encoding="utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+def edit_first_fts_row(csv_path: Path, country: str, column: str, change) -> dict:
+    """Rewrite `column` of the first FTS global-cluster row of `country` that has a non-zero value with
+    change(value); returns the edited row."""
+    rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
     header = rows[0]
-    cc, req = header.index("countryCode"), header.index("requirements")
+    cc, col = header.index("countryCode"), header.index(column)
     for row in rows[1:]:
-        if row[cc] == country and row[req] not in ("", "0") and not row[0].startswith("#"):
-            row[req] = "-" + row[req].lstrip("-")
+        if row[cc] == country and row[col].strip() not in ("", "0") and not row[0].startswith("#"):
+            row[col] = change(row[col])
             edited = dict(zip(header, row))
             break
     else:
-        raise AssertionError(f"no FTS requirement for {country} in {csv_path}")
+        raise AssertionError(f"no FTS {column} for {country} in {csv_path}")
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerows(rows)
     csv_path.write_text(buf.getvalue(), encoding="utf-8")
     return edited
+
+
+def negate_first_requirement(csv_path: Path, country: str) -> dict:
+    """Make one FTS global-cluster requirement negative (the bad source data); returns the edited row."""
+    return edit_first_fts_row(csv_path, country, "requirements", lambda v: "-" + v.lstrip("-"))
 
 
 def assert_blocked_run(data_dir: Path, code: int, output: str, before: dict[str, str], baseline: dict) -> None:
@@ -394,24 +399,6 @@ RECONCILIATIONS = ("assert_funding_by_cluster_totals_equal_fts", "assert_funding
                    "assert_coverage_pin_equals_the_needs_source")
 
 
-def add_to_first_funding(csv_path: Path, country: str, amount: float) -> dict:
-    """Add `amount` to the funding of the first FTS global-cluster row of `country`; returns the edited row."""
-    rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"))))
-    header = rows[0]
-    cc, funding = header.index("countryCode"), header.index("funding")
-    for row in rows[1:]:
-        if row[cc] == country and row[funding].strip() and not row[0].startswith("#"):
-            row[funding] = repr(float(row[funding]) + amount)
-            edited = dict(zip(header, row))
-            break
-    else:
-        raise AssertionError(f"no FTS funding for {country} in {csv_path}")
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    csv_path.write_text(buf.getvalue(), encoding="utf-8")
-    return edited
-
-
 @pytest.mark.real
 def test_reconciliations_fail_and_name_the_rows_when_a_mart_disagrees_with_its_source(real_dbt_build, tmp_path):
     """The real marts reconcile (the session's dbt build ran these tests); then, in a copy of its warehouse,
@@ -436,7 +423,7 @@ def test_reconciliations_fail_and_name_the_rows_when_a_mart_disagrees_with_its_s
         if rel:
             (snap / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(real_dbt_build["snapshot"] / rel, snap / rel)
-    edited = add_to_first_funding(snap / fts.path, "SOM", 1_000_000.0)
+    edited = edit_first_fts_row(snap / fts.path, "SOM", "funding", lambda v: repr(float(v) + 1_000_000.0))
 
     con = duckdb.connect(str(warehouse))
     try:
