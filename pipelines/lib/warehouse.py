@@ -193,8 +193,7 @@ def replace_partition(
 ) -> int:
     """Replace one resource's rows for one partition, and log the load, in one transaction."""
     ensure_raw_schema(con)
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         _sync_columns(con, table, rows.column_names)
         con.execute(
             f"delete from raw.{quote_ident(table)} where _source_key = ? and _partition = ?", [source_key, partition]
@@ -204,28 +203,25 @@ def replace_partition(
             con.execute(f"insert into raw.{quote_ident(table)} by name select * from _incoming")
         finally:
             con.unregister("_incoming")
+        loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.execute(
             "insert or replace into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                source_key,
-                partition,
-                table,
-                source_sha256,
-                fingerprint,
-                rows.num_rows,
-                dataset_id,
-                resource_id,
-                resource_modified,
-                source_file,
-                dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                seconds,
-            ],
+            [source_key, partition, table, source_sha256, fingerprint, rows.num_rows, dataset_id, resource_id,
+             resource_modified, source_file, loaded_at, seconds],
         )
+    return rows.num_rows
+
+
+@contextmanager
+def transaction(con):
+    """Everything in the block commits together, or nothing does (the error goes on)."""
+    con.execute("begin transaction")
+    try:
+        yield con
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return rows.num_rows
 
 
 def table_row_counts(con, schema: str = "raw") -> dict[str, int]:
