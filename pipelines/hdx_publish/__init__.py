@@ -28,15 +28,18 @@ def run(cfg: Config, published: Path, staging: Path, *, dry_run: bool, say) -> i
         say(f"  {table}: {why}")
     with hdx.hdx_session(cfg.hdx, key) as configuration:
         reachable = True
-        if not dry_run:
-            try:
-                hdx.check_tags(cfg.hdx_publish, configuration)
-            except hdx.HdxPublishError as e:
-                say(f"error: {e}")
+        try:
+            hdx.check_tags(cfg.hdx_publish, configuration)
+        except hdx.HdxPublishError as e:
+            say(f"{'warning' if dry_run else 'error'}: {e}")
+            if not dry_run:
                 return 2
-            except Exception as e:  # noqa: BLE001 - the site could not be asked: nothing was sent
-                say(f"error: could not read HDX's approved tags from {site}: {type(e).__name__}")
+        except Exception as e:  # noqa: BLE001 - the site could not be asked (offline?): nothing was sent
+            if not dry_run:
+                say(f"error: could not read HDX's approved tags from {site}: {type(e).__name__}; nothing was sent")
                 return 1
+            reachable = False
+            say(f"  (HDX not reachable at {site}: {type(e).__name__}; tags not checked, current state unknown)")
         for ds in plan.datasets:
             change = None
             if reachable:
@@ -45,7 +48,7 @@ def run(cfg: Config, published: Path, staging: Path, *, dry_run: bool, say) -> i
                 except Exception as e:  # noqa: BLE001 - e.g. offline: the plan is still worth printing
                     reachable = False
                     if not dry_run:
-                        say(f"error: HDX not reachable at {site} ({type(e).__name__}); nothing was sent")
+                        say(f"error: HDX not reachable at {site} ({type(e).__name__}); {ds.name} and later not sent")
                         return 1
                     say(f"  (HDX not reachable at {site}: {type(e).__name__}; current state unknown)")
             action = change.action if change else "create or update"

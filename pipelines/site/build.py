@@ -126,9 +126,9 @@ def _gaps_provenance(pub: Published, country: str) -> dict:
         return {"period": "", "as_of": "", "sources": []}
     r = pub.rows("select min(need_period_start) as s, max(need_period_end) as e, "
                  "string_agg(distinct source_dataset_ids, ',') as ids from gaps where country_code = ?", [country])[0]
-    ids = figures._ids(r["ids"])
-    return {"period": figures._period(r["s"], r["e"]) if r["s"] or r["e"] else "",
-            "as_of": figures._as_of(pub, "gaps", ids), "sources": ids}
+    ids = figures.dataset_ids(r["ids"])
+    return {"period": figures.period_text(r["s"], r["e"]) if r["s"] or r["e"] else "",
+            "as_of": figures.as_of(pub, "gaps", ids), "sources": ids}
 
 
 def _svg_size(svg: str) -> tuple[int, int]:
@@ -202,6 +202,7 @@ def build_site(published_root: Path, out: Path | None = None) -> dict:
             p.unlink()
         pub.con.close()
     files = [p for p in site.rglob("*") if p.is_file() and not p.name.startswith(".")]
-    return {"site": site, "pages": 1 + len(countries), "countries": countries, "charts": len(keep) - 3 - len(countries),
+    charts = sum(1 for name in keep if name.endswith(".svg"))
+    return {"site": site, "pages": 1 + len(countries), "countries": countries, "charts": charts,
             "charts_drawn": stats["charts_drawn"], "files": len(files), "bytes": sum(p.stat().st_size for p in files),
             "seconds": time.perf_counter() - started}

@@ -38,18 +38,18 @@ def fmt_pct(x) -> str:
     return "–" if x is None else f"{x * 100:.1f}%"
 
 
-def _ids(value) -> list[str]:
+def dataset_ids(value) -> list[str]:
     return sorted({x.strip() for x in str(value or "").replace(";", ",").split(",") if x.strip()})
 
 
-def _as_of(pub: Published, table: str, ids: list[str]) -> str:
+def as_of(pub: Published, table: str, ids: list[str]) -> str:
     """The latest modified time of the table's sources among these datasets (a date)."""
     times = [str(s.get("resource_modified") or "")[:10] for s in pub.sources_of(table, ",".join(ids))]
     times = [t for t in times if t]
     return max(times) if times else ""
 
 
-def _period(start, end) -> str:
+def period_text(start, end) -> str:
     if not start and not end:
         return ""
     return f"{start or '?'} to {end or '?'}"
@@ -74,9 +74,9 @@ def people_in_need(pub: Published, country: str) -> Figure:
             return Figure("People in need", "–", missing=True, note="no need figures for this country")
         r = r[0]
         note = f"largest sector ({r['sector_code']}); no intersectoral figure"
-    sources = _ids(r["ids"])
-    return Figure("People in need", fmt_int(r["pin"]), note, _period(r["ps"], r["pe"]),
-                  _as_of(pub, "coverage", sources), sources, missing=r["pin"] is None)
+    sources = dataset_ids(r["ids"])
+    return Figure("People in need", fmt_int(r["pin"]), note, period_text(r["ps"], r["pe"]),
+                  as_of(pub, "coverage", sources), sources, missing=r["pin"] is None)
 
 
 def partners(pub: Published, country: str) -> Figure:
@@ -93,12 +93,12 @@ def partners(pub: Published, country: str) -> Figure:
         return Figure("Partners", "not reported", "no operational presence (3W/4W) source", missing=True)
     starts = [r["ps"] for r in rows if r["ps"]]
     ends = [r["pe"] for r in rows if r["pe"]]
-    keys = _ids(",".join(str(r["keys"] or "") for r in rows))
+    keys = dataset_ids(",".join(str(r["keys"] or "") for r in rows))
     ids = [s.get("dataset_id") for s in pub.sources_of("coverage") if s.get("source_key") in keys]
     ids = sorted({i for i in ids if i})
     return Figure("Partners", fmt_int(len(names)), "distinct organisations reported in any sector",
-                  _period(min(starts) if starts else None, max(ends) if ends else None),
-                  _as_of(pub, "coverage", ids), ids)
+                  period_text(min(starts) if starts else None, max(ends) if ends else None),
+                  as_of(pub, "coverage", ids), ids)
 
 
 def percent_funded(pub: Published, country: str) -> Figure:
@@ -113,10 +113,10 @@ def percent_funded(pub: Published, country: str) -> Figure:
     r = pub.rows(f"select sum(requirements_usd) as req, sum(funding_usd) as fund {ids} from funding_by_cluster "
                  "where country_code = ? and year = ?", [country, year])[0]
     ratio = r["fund"] / r["req"] if r["req"] else None
-    sources = _ids(r["ids"])
+    sources = dataset_ids(r["ids"])
     return Figure("Percent funded", fmt_pct(ratio),
                   f"{fmt_usd(r['fund'])} of {fmt_usd(r['req'])} required, all plans",
-                  f"{year}", _as_of(pub, "funding_by_cluster", sources), sources)
+                  f"{year}", as_of(pub, "funding_by_cluster", sources), sources)
 
 
 def active_clusters(pub: Published, country: str) -> Figure:
@@ -128,9 +128,9 @@ def active_clusters(pub: Published, country: str) -> Figure:
     r = pub.rows(f"select count(distinct cluster_code) filter (where is_active) as n, {end} as end, {ids} as ids, "
                  "string_agg(distinct cluster_code, ', ' order by cluster_code) filter (where is_active) as codes "
                  "from cluster_activations where country_code = ?", [country])[0]
-    sources = _ids(r["ids"])
+    sources = dataset_ids(r["ids"])
     return Figure("Active clusters", fmt_int(r["n"] or 0), r["codes"] or "none active",
-                  f"as measured to {r['end']}" if r["end"] else "", _as_of(pub, "cluster_activations", sources),
+                  f"as measured to {r['end']}" if r["end"] else "", as_of(pub, "cluster_activations", sources),
                   sources)
 
 
