@@ -503,6 +503,22 @@ def test_admin_names_errors_name_the_entry(tmp_path):
         _synthetic_levels(load_admin_names(bad))
 
 
+def test_a_config_naming_a_broken_admin_names_file_does_not_load(tmp_path):
+    import yaml
+
+    from pipelines.lib.config import ConfigError, load_config
+    from pipelines.lib.paths import CONFIG_DIR
+
+    cfg = yaml.safe_load((CONFIG_DIR / "sample.yaml").read_text(encoding="utf-8"))
+    cfg.pop("snapshot", None)
+    (tmp_path / "names.yaml").write_text("fuzzy_keep_words: north\n", encoding="utf-8")
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump({**cfg, "admin_names": "names.yaml"}), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"names\.yaml: invalid configuration\n  - fuzzy_keep_words"):
+        load_config(tmp_path / "cfg.yaml")
+    (tmp_path / "names.yaml").write_text("fuzzy_keep_words: [north]\n", encoding="utf-8")
+    assert load_config(tmp_path / "cfg.yaml").admin_name_rules().fuzzy_keep_words == ["north"]
+
+
 def test_packaged_admin_names_load():
     from pipelines.lib.config import default_admin_names
 

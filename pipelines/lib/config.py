@@ -344,6 +344,7 @@ def load_config(path: str | Path) -> Config:
     path = Path(path)
     cfg = _load_yaml(path, Config)
     cfg.source_path = path.resolve()
+    cfg.admin_name_rules()  # a broken admin-names file is a config error now, not in the middle of a refresh
     return cfg
 
 
