@@ -16,6 +16,7 @@ import pandas as pd
 from pipelines.lib.config import AdminNames
 from pipelines.lib.pcode_levels import admin_units, build_admin_levels
 from pipelines.lib.pcodes import KEY_COLUMNS, RESULT_COLUMNS, resolve_admin
+from pipelines.lib.warehouse import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -89,29 +90,22 @@ def write_admin_lookup(con: duckdb.DuckDBPyConnection, countries: list[str], nam
 
 def _replace_tables(con: duckdb.DuckDBPyConnection, lookup: pd.DataFrame, units: pd.DataFrame) -> None:
     """Both tables or neither: a failure leaves the previous lookup in place."""
-    con.execute("begin transaction")
+    con.register("_cw_admin_lookup", lookup)
+    con.register("_cw_admin_units", units)
     try:
-        con.execute("create schema if not exists normalised")
-        con.register("_cw_admin_lookup", lookup)
-        con.register("_cw_admin_units", units)
-        casts = ", ".join(f"cast({c} as varchar) as {c}" for c in LOOKUP_COLUMNS)
-        con.execute(f"create or replace table normalised.admin_lookup as select {casts} from _cw_admin_lookup")
-        con.execute(
-            """
-            create or replace table normalised.admin_units as
-            select cast(country_code as varchar) as country_code, cast(admin_level as integer) as admin_level,
-                   cast(pcode as varchar) as pcode, cast(name as varchar) as name,
-                   cast(parent_pcode as varchar) as parent_pcode
-            from _cw_admin_units
-            """
-        )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with transaction(con):
+            con.execute("create schema if not exists normalised")
+            casts = ", ".join(f"cast({c} as varchar) as {c}" for c in LOOKUP_COLUMNS)
+            con.execute(f"create or replace table normalised.admin_lookup as select {casts} from _cw_admin_lookup")
+            con.execute(
+                """
+                create or replace table normalised.admin_units as
+                select cast(country_code as varchar) as country_code, cast(admin_level as integer) as admin_level,
+                       cast(pcode as varchar) as pcode, cast(name as varchar) as name,
+                       cast(parent_pcode as varchar) as parent_pcode
+                from _cw_admin_units
+                """
+            )
     finally:
         for view in ("_cw_admin_lookup", "_cw_admin_units"):
-            try:
-                con.unregister(view)
-            except Exception:  # pragma: no cover - already gone
-                pass
+            con.unregister(view)
