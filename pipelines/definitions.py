@@ -4,33 +4,42 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from pipelines.publish import build_publish_assets
+from pipelines.publish.assets import build_publish_assets
 from pipelines.quality.checks import build_suite_checks
-from pipelines.quality.tables import mart_asset_keys, mart_dbt_tests
+from pipelines.quality.tables import PUBLISHED_TABLES
 from pipelines.schedules import SCHEDULES, refresh_job
 from pipelines.sensors import SENSORS
-from pipelines.settings import ClusterwatchSettings
+from pipelines.settings import ClusterwatchSettings, warehouse_resource
 from pipelines.sources import RAW_ASSETS
 from pipelines.transform.admin_lookup import build_admin_lookup
-from pipelines.transform.dbt_assets import build_admin_keys_dbt_assets, build_dbt_assets, dbt_resource
+from pipelines.transform.dbt_assets import build_admin_keys_dbt_assets, build_dbt_assets, dbt_resource, mart_checks
 from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
 
 
 def build_definitions() -> dg.Definitions:
-    # dbt staging + int_admin_keys -> Python admin lookup -> every other dbt model (transform/dbt_selections.py)
+    # dbt staging + int_admin_keys -> Python admin lookup -> the other dbt models, one step per mart
+    # (transform/dbt_steps.py)
     admin_keys = build_admin_keys_dbt_assets()
     admin_lookup = build_admin_lookup(get_asset_key_for_model([admin_keys], ADMIN_KEYS_MODEL))
-    dbt_assets = build_dbt_assets()
-    marts = mart_asset_keys(dbt_assets)  # the published marts' asset keys, as the dbt translator names them
+    dbt_steps = [admin_keys, *build_dbt_assets()]
+    # The published marts' asset keys, as the dbt translator names them, and their blocking dbt tests.
+    marts, dbt_checks = mart_checks(dbt_steps, PUBLISHED_TABLES)
+    # Blocking: a mart whose suite fails is not published (its previous version stays current).
+    suites = build_suite_checks(marts)
+    gating = {t: [*dbt_checks[t], *(k for s in suites for k in s.check_keys if k.asset_key == marts[t])] for t in marts}
     return dg.Definitions(
-        assets=[*RAW_ASSETS, admin_keys, admin_lookup, dbt_assets, *build_publish_assets(marts, mart_dbt_tests(dbt_assets))],
-        # Blocking: a mart whose suite fails is not published (its previous version stays current).
-        asset_checks=build_suite_checks(marts),
+        assets=[*RAW_ASSETS, admin_lookup, *dbt_steps, *build_publish_assets(marts, gating)],
+        asset_checks=suites,
         # Daily refresh and the HDX change sensor: one run per country partition, then one downstream run.
         jobs=[refresh_job],
         schedules=SCHEDULES,
         sensors=SENSORS,
-        resources={"settings": ClusterwatchSettings.from_env(), "dbt": dbt_resource()},
+        resources={
+            "settings": ClusterwatchSettings.from_env(),
+            "dbt": dbt_resource(),
+            "warehouse": warehouse_resource(),
+            "warehouse_reader": warehouse_resource(read_only=True),
+        },
         # Steps run one after another in the run's process: one DuckDB writer at a time.
         executor=dg.in_process_executor,
     )

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 
 from pipelines.lib.config import Config, load_config
-from pipelines.lib.paths import DEFAULT_CONFIG
+from pipelines.lib.paths import DEFAULT_CONFIG, warehouse_path
 
 ENV_CONFIG = "CLUSTERWATCH_CONFIG"
 ENV_SNAPSHOT = "CLUSTERWATCH_SNAPSHOT"
@@ -52,3 +54,23 @@ class ClusterwatchSettings(dg.ConfigurableResource):
         from pipelines.lib.hdx.factory import make_fetcher
 
         return make_fetcher(self.config(), Path(self.snapshot) if self.snapshot else None, self.live)
+
+
+def warehouse_resource(*, read_only: bool = False) -> DuckDBResource:
+    """The DuckDB warehouse under the data dir. Writers (raw loads, the admin lookup) take the read-write one;
+    checks and publish the read-only one. Every asset that opens it shares the `duckdb_warehouse` pool."""
+    return DuckDBResource(
+        database=str(warehouse_path()),
+        connection_config={"access_mode": "READ_ONLY"} if read_only else {},
+    )
+
+
+@contextmanager
+def open_warehouse(resource: DuckDBResource):
+    """resource.get_connection(), also closed when the body raises (DuckDBResource closes it only on success):
+    a connection left open would lock the dbt subprocess out of the file."""
+    with resource.get_connection() as con:
+        try:
+            yield con
+        finally:
+            con.close()

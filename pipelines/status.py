@@ -1,7 +1,8 @@
 """`clusterwatch status`: the last refresh, the checks that failed, and the published versions.
 
-Read-only: it reads published/manifest.json, the quality results and (when there is one) the Dagster
-instance under the data directory. It never opens the warehouse, so it is safe while a refresh runs.
+Read-only: it reads published/manifest.json, the suite results the checks wrote for the quality report,
+and (when there is one) the Dagster instance under the data directory: its runs, their failed steps and
+their failed asset checks. It never opens the warehouse, so it is safe while a refresh runs.
 """
 from __future__ import annotations
 
@@ -41,6 +42,12 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
         for rec in instance.get_run_records(limit=limit):
             run = rec.dagster_run
             failures = []
+            failed_checks = []
+            for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+                evaluation = entry.asset_check_evaluation
+                if evaluation and not evaluation.passed:
+                    failed_checks.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
+                                         f" ({evaluation.severity.value.lower()})")
             if run.status.value == "FAILURE":
                 for ev in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE):
                     err = ev.dagster_event.step_failure_data.error if ev.dagster_event else None
@@ -55,6 +62,7 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
                     "ended": rec.end_time,
                     "assets": len(run.asset_selection or ()),
                     "failures": failures,
+                    "failed_checks": failed_checks,
                 }
             )
         instance.dispose()
@@ -64,7 +72,8 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
 
 
 def status_text(root: Path | None = None) -> str:
-    from pipelines.publish import MANIFEST, check_consistency, list_versions, read_manifest
+    from pipelines.publish.manifest import MANIFEST, read_manifest
+    from pipelines.publish.versions import check_consistency, list_versions
     from pipelines.quality.report import REPORT_HTML, latest_result, quality_dir
     from pipelines.quality.tables import PUBLISHED_TABLES
 
@@ -85,6 +94,8 @@ def status_text(root: Path | None = None) -> str:
             first, *rest = f.splitlines()
             lines.append(f"      ✘ {first}")
             lines.extend(f"        {x.strip()}" for x in rest[:8])
+        if r.get("failed_checks"):
+            lines.append(f"      failed checks: {', '.join(r['failed_checks'][:10])}")
     lines.append("")
 
     if not (root / MANIFEST).exists():
@@ -128,14 +139,6 @@ def status_text(root: Path | None = None) -> str:
         lines.append("")
     else:
         lines.append("Failed checks: none")
-        lines.append("")
-
-    dbt_failed = [
-        (t, d["name"]) for t, e in (manifest.get("tables") or {}).items()
-        for d in (e.get("checks") or {}).get("dbt_tests", []) if d.get("passed") is False
-    ]
-    if dbt_failed:
-        lines.append("dbt tests that failed at the last publication: " + ", ".join(f"{t}.{n}" for t, n in dbt_failed))
         lines.append("")
 
     versions = list_versions(root)

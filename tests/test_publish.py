@@ -1,13 +1,14 @@
 """Write-audit-publish.
 
-- Wiring: each publish asset waits for the blocking checks (GX suite and dbt tests) of its dbt mart.
+- Wiring: each publish asset waits for the blocking checks (GX suite and dbt tests) of its dbt mart, and each
+  mart is its own dbt step, so one mart failing its dbt tests blocks only what is downstream of it.
 - Publish machinery in a subprocess killed (os._exit) at every step of a publication: the previous
   version stays whole and readable, the manifest consistent, and the next publication repairs the rest.
 - REAL refreshes (`clusterwatch refresh`) on the generated sample, sharing one data directory:
   (a) every table publishes and the manifest's hashes match the files; (d) a reader holding
   clusterwatch.duckdb open for a whole refresh sees one version only; (c) a publish run killed between
-  writing and swapping leaves the previous publication untouched; publish refuses a mart whose latest dbt
-  test failed; (b) a negative FTS requirement blocks funding_by_cluster only (here only when the real
+  writing and swapping leaves the previous publication untouched; a flow status the funding_flows mart's dbt
+  test rejects blocks funding_flows only; (b) a negative FTS requirement blocks funding_by_cluster only (here only when the real
   snapshot is absent: test_quality.py runs it on the real snapshot). The real-snapshot refreshes are in
   test_quality.py.
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.publish import CRASH_ENV
+from pipelines.publish.files import CRASH_ENV
 from tests.test_quality import build_tiny_warehouse, refresh
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,6 +89,7 @@ def test_publish_assets_wait_for_the_blocking_checks_of_the_dbt_marts():
         assert node.group_name == "publish"
         (mart,) = node.parent_keys
         assert mart in graph.materializable_asset_keys and mart.path[-1] == t
+        assert defs.resolve_assets_def(mart).keys == {mart}  # its own dbt step: its failure blocks only its own
         checks = graph.get_check_keys_for_assets({mart})
         suite = dg.AssetCheckKey(mart, "quality_suite")
         assert suite in checks and graph.get_check_spec(suite).blocking
@@ -102,12 +104,11 @@ def publish_in_subprocess(data_dir: Path, version: str, tables: list[str], crash
         """
         import sys
         from pipelines.lib.warehouse import connect
-        from pipelines.publish import publish_table
-        from pipelines.quality.report import latest_result
+        from pipelines.publish.table import publish_table
         version, tables = sys.argv[1], sys.argv[2].split(",")
         with connect(read_only=True) as con:
             for t in tables:
-                publish_table(con, t, latest_result(t), version=version, run_id=version, keep_versions=2)
+                publish_table(con, t, version=version, run_id=version, keep_versions=2)
         """
     )
     env = {**os.environ, "CLUSTERWATCH_DATA_DIR": str(data_dir), CRASH_ENV: crash}
@@ -118,16 +119,15 @@ def publish_in_subprocess(data_dir: Path, version: str, tables: list[str], crash
 def publish_here(version: str, tables: list[str]) -> None:
     """The same publication, in this process (when it is not the one being killed)."""
     from pipelines.lib.warehouse import connect
-    from pipelines.publish import publish_table
-    from pipelines.quality.report import latest_result
+    from pipelines.publish.table import publish_table
 
     with connect(read_only=True) as con:
         for t in tables:
-            publish_table(con, t, latest_result(t), version=version, run_id=version, keep_versions=2)
+            publish_table(con, t, version=version, run_id=version, keep_versions=2)
 
 
 def validate_tiny(tables) -> None:
-    """Run the suites in this process and store their results (what the Dagster check does)."""
+    """Run the suites in this process (what the blocking Dagster check does before publish may run)."""
     from pipelines.quality.report import save_result
     from tests.test_quality import run_tiny_suite
 
@@ -139,7 +139,8 @@ def validate_tiny(tables) -> None:
 
 @pytest.mark.parametrize("point", ["written", "renamed", "swapping", "before_manifest"])
 def test_killed_publication_leaves_the_previous_version_whole(data_dir, point):
-    from pipelines.publish import check_consistency, read_manifest
+    from pipelines.publish.manifest import read_manifest
+    from pipelines.publish.versions import check_consistency
 
     tables = ["funding_by_cluster", "funding_flows"]
     build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0)
@@ -187,7 +188,7 @@ def test_killed_publication_leaves_the_previous_version_whole(data_dir, point):
 
 
 def test_old_versions_are_pruned_but_current_ones_kept(data_dir):
-    from pipelines.publish import list_versions
+    from pipelines.publish.versions import list_versions
 
     tables = ["funding_by_cluster", "funding_flows"]
     build_tiny_warehouse(data_dir / "warehouse.duckdb")
@@ -210,11 +211,9 @@ def test_manifest_updates_are_serialised_by_a_lock(data_dir):
         """
         import sys
         from pipelines.lib.warehouse import connect
-        from pipelines.publish import publish_table
-        from pipelines.quality.report import latest_result
+        from pipelines.publish.table import publish_table
         with connect(read_only=True) as con:
-            publish_table(con, sys.argv[1], latest_result(sys.argv[1]), version="20250101T000000Z-x", run_id="x",
-                          keep_versions=2)
+            publish_table(con, sys.argv[1], version="20250101T000000Z-x", run_id="x", keep_versions=2)
         """
     )
     procs = [subprocess.Popen([sys.executable, "-c", script, t], cwd=REPO, env=env) for t in tables]
@@ -238,7 +237,9 @@ def sample_data(tmp_path_factory) -> Path:
 def test_sample_refresh_publishes_every_table(sample_data):
     published = sample_data / "published"
     m = assert_published_whole(published)
-    assert all(e["status"] == "published" and e["checks"]["success"] for e in m["tables"].values())
+    for e in m["tables"].values():  # what gated it: the suite and the mart's dbt tests, in the publishing run
+        assert e["status"] == "published" and e["checks"]["run_id"] == e["run_id"]
+        assert "quality_suite" in e["checks"]["blocking_checks"] and len(e["checks"]["blocking_checks"]) > 1
     assert m["sources"] and all(s["source_sha256"] and s["dataset_id"] for s in m["sources"])
     assert all(e["sources"] for e in m["tables"].values())
     assert (published / "quality" / "quality_report.html").exists()
@@ -333,36 +334,66 @@ def test_publish_killed_between_writing_and_swapping(sample_data):
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert not list((published / "versions").glob("*/*.tmp"))
     m = assert_published_whole(published)
-    assert all(e["checks"]["dbt_tests"] for e in m["tables"].values())  # dbt's results were re-checked
+    assert all(e["checks"]["blocking_checks"] for e in m["tables"].values())
+
+
+def set_first_flow_status(csv_path: Path, status: str) -> None:
+    """Give the first FTS flow of the file a status no mart accepts (the bad source data)."""
+    with open(csv_path, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    col = rows[0].index("status")
+    row = next(r for r in rows[1:] if r and not r[0].startswith("#"))
+    row[col] = status
+    with open(csv_path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
 
 
 @pytest.mark.slow
-def test_publish_refuses_a_mart_whose_latest_dbt_test_failed(sample_data):
-    """Publishing on its own (e.g. from the UI) after a dbt build whose test failed: the mart is not published."""
+def test_a_failing_dbt_test_blocks_only_its_mart(sample_data):
+    """A flow status the funding_flows mart's dbt test rejects (no staging test looks at it): that mart's dbt step
+    fails, Dagster skips its suite and its publication; the other five marts publish; status names the test."""
     import dagster as dg
 
     from pipelines.cli import instance
     from pipelines.definitions import defs
+    from pipelines.status import status_text
 
-    published = sample_data / "published"
-    before = manifest_of(published)
     graph = defs.resolve_asset_graph()
     (mart,) = graph.get(dg.AssetKey(["published", "funding_flows"])).parent_keys
-    test = next(k for k in graph.get_check_keys_for_assets({mart}) if k.name.startswith("unique"))
+    test = next(k for k in graph.get_check_keys_for_assets({mart})
+                if k.name.startswith("accepted_values") and "status" in k.name)
+    published = sample_data / "published"
+    baseline = manifest_of(published)
+    before = {n: sha(published / n) for n in ("funding_flows.csv", "funding_flows.parquet")}
+    flows = sample_data / "sample-snapshot" / "fts" / "fts_incoming_funding_global.csv"
+    original = flows.read_bytes()
+    try:
+        set_first_flow_status(flows, "cancelled")
+        code, out = refresh(sample_data)
+    finally:
+        flows.write_bytes(original)  # the next tests of this module refresh from the good file
+    assert code == 1, out
+    assert "funding_flows" in out and test.name in out
+
+    m = manifest_of(published)
+    ff = m["tables"]["funding_flows"]
+    assert ff["status"] == "blocked" and test.name in ff["reason"]
+    assert ff["version"] == baseline["tables"]["funding_flows"]["version"]  # the previous version stays current
+    assert {n: sha(published / n) for n in before} == before
+    for t in TABLES:
+        if t != "funding_flows":
+            assert m["tables"][t]["status"] == "published", t
+            assert m["tables"][t]["version"] != baseline["tables"][t]["version"], t
+    assert_published_whole(published)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CLUSTERWATCH_DATA_DIR", str(sample_data))
-        instance().report_runless_asset_event(  # what dagster-dbt records when `dbt build` fails that test
-            dg.AssetCheckEvaluation(asset_key=mart, check_name=test.name, passed=False,
-                                    severity=dg.AssetCheckSeverity.ERROR, metadata={})
-        )
-    done = run_publish_only(sample_data)
-    assert done.returncode == 1
-    m = manifest_of(published)
-    flows = m["tables"]["funding_flows"]
-    assert flows["status"] == "blocked" and test.name in flows["reason"]
-    assert flows["version"] == before["tables"]["funding_flows"]["version"]
-    assert m["tables"]["coverage"]["version"] != before["tables"]["coverage"]["version"]
-    assert_published_whole(published)
+        inst = instance()
+        record = inst.get_latest_asset_check_evaluation_record(test)
+        assert record.run_id == m["tables"]["coverage"]["run_id"] and record.evaluation.passed is False
+        skipped = inst.get_latest_materialization_event(dg.AssetKey(["published", "funding_flows"]))
+        assert skipped.run_id == baseline["tables"]["funding_flows"]["run_id"]  # Dagster did not run its publish
+        text = status_text()
+    assert "blocked" in text and test.name in text
 
 
 @pytest.mark.slow

@@ -1,19 +1,20 @@
 """Each published mart's great-expectations suite as a BLOCKING Dagster asset check.
 
 A failed suite stops the mart's publish asset (Dagster skips downstream assets of a failed blocking
-check), records in the manifest that the table is blocked and why, writes the quality report, and fails
-the run with a message naming the table, the failed expectations and some failing rows. dbt's own tests
-of error severity are blocking asset checks too (dagster-dbt); publish also refuses a mart whose latest
-dbt test failed, so a table is published only when both pass.
+check: that is the only gate). For people, the check also records in the manifest that the table is
+blocked and why, writes its result and the quality report, and fails the run with a message naming the
+table, the failed expectations and some failing rows. dbt's own tests of error severity are blocking
+asset checks too (dagster-dbt, see transform/dbt_assets.py).
 """
 
 import traceback
 
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 
 from pipelines.lib.paths import published_dir
 from pipelines.quality.tables import PUBLISHED_TABLES, PublishedTable
-from pipelines.settings import ClusterwatchSettings
+from pipelines.settings import ClusterwatchSettings, open_warehouse, warehouse_resource
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
 
 SUITE_CHECK_NAME = "quality_suite"
@@ -45,17 +46,17 @@ def _could_not_run(table: PublishedTable, error: BaseException, run_id: str, ver
     )
 
 
-def evaluate(table: PublishedTable, cfg, *, run_id: str, version: str, log=None):
-    """Run the table's suite against the warehouse and store its result (published/quality/results)."""
-    from pipelines.lib.warehouse import connect
-    from pipelines.publish import previous_published
+def evaluate(table: PublishedTable, cfg, *, run_id: str, version: str, warehouse: DuckDBResource | None = None,
+             log=None):
+    """Run the table's suite against the warehouse and store its result for the report (published/quality/results)."""
+    from pipelines.publish.manifest import previous_published
     from pipelines.quality.report import save_result
     from pipelines.quality.runner import run_suite
     from pipelines.quality.suites import SuiteContext, build_suite
 
     prev_count, prev_version = previous_published(table.name)
     try:
-        with connect(read_only=True) as con:
+        with open_warehouse(warehouse or warehouse_resource(read_only=True)) as con:
             suite = build_suite(con, table.name, SuiteContext(cfg, prev_count, prev_version))
             result = run_suite(con, suite, run_id=run_id, version=version)
     except Exception as e:  # noqa: BLE001 - reported as a failed expectation, never as a pass
@@ -76,13 +77,15 @@ def suite_check(table: PublishedTable, mart_key: dg.AssetKey) -> dg.AssetChecksD
         "Blocks publication when any expectation fails.",
         pool=WAREHOUSE_POOL,
     )
-    def _check(context: dg.AssetCheckExecutionContext, settings: ClusterwatchSettings):
-        from pipelines.publish import record_blocked, run_version
+    def _check(context: dg.AssetCheckExecutionContext, settings: ClusterwatchSettings,
+               warehouse_reader: DuckDBResource):
+        from pipelines.publish.manifest import record_blocked, run_version
         from pipelines.quality.report import write_quality_report
 
         run_id = context.run.run_id
         version = run_version(context.instance, run_id)
-        result = evaluate(table, settings.config(), run_id=run_id, version=version, log=context.log.debug)
+        result = evaluate(table, settings.config(), run_id=run_id, version=version, warehouse=warehouse_reader,
+                          log=context.log.debug)
         context.log.info(f"{table.name}: {result.summary()} ({result.row_count:,} rows, {result.seconds:.2f}s)")
         metadata = {
             "expectations": dg.MetadataValue.md(result.markdown_table()),
@@ -103,7 +106,8 @@ def suite_check(table: PublishedTable, mart_key: dg.AssetKey) -> dg.AssetChecksD
         if not result.success:
             failed = ", ".join(e.name for e in result.failed)
             record_blocked(table.name, version=version, run_id=run_id, reason=f"expectation(s) failed: {failed}",
-                           result=result)
+                           checks={"suite": result.suite, "summary": result.summary(),
+                                   "evaluated_at": result.evaluated_at, "failed": [e.name for e in result.failed]})
             report_json, report_html = write_quality_report()
             raise dg.Failure(
                 description=result.failure_message() + f"\n  Quality report: {report_html}",

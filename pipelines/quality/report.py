@@ -1,7 +1,9 @@
-"""The quality report for information managers, and the store of each table's latest suite result.
+"""The quality report for information managers, and each table's latest suite result shown in it.
+
+Only a report: publication is gated by Dagster's blocking asset checks, never by these files.
 
 published/quality/
-    results/<table>.json     the latest suite result of each table (publish reads it to gate publication)
+    results/<table>.json     the latest suite result of each table, as its check wrote it
     quality_report.json      every table: served version and why, each expectation with pass/fail, failing rows
     quality_report.html      the same, readable in a browser (one section per table)
 """
@@ -13,6 +15,8 @@ import json
 from pathlib import Path
 
 from pipelines.lib.paths import published_dir
+from pipelines.publish.files import atomic_write_bytes
+from pipelines.publish.manifest import read_manifest
 from pipelines.quality.results import SuiteResult, jsonable
 from pipelines.quality.tables import PUBLISHED_TABLES
 
@@ -29,8 +33,6 @@ def _results_dir(root: Path | None = None) -> Path:
 
 
 def save_result(result: SuiteResult, root: Path | None = None) -> Path:
-    from pipelines.publish import atomic_write_bytes
-
     d = _results_dir(root)
     d.mkdir(parents=True, exist_ok=True)
     path = d / f"{result.table}.json"
@@ -46,8 +48,6 @@ def latest_result(table: str, root: Path | None = None) -> SuiteResult | None:
 
 
 def build_report(root: Path | None = None) -> dict:
-    from pipelines.publish import read_manifest
-
     manifest = read_manifest(root)
     tables = []
     for t in PUBLISHED_TABLES:
@@ -62,7 +62,7 @@ def build_report(root: Path | None = None) -> dict:
                 "serving_version": entry.get("version"),
                 "publication": entry.get("status") or "never published",
                 "reason": entry.get("reason"),
-                "dbt_tests": (entry.get("checks") or {}).get("dbt_tests", []),
+                "blocking_checks": (entry.get("checks") or {}).get("blocking_checks", []),
                 "result": None if result is None else result.to_json(),
             }
         )
@@ -75,8 +75,6 @@ def build_report(root: Path | None = None) -> dict:
 
 
 def write_quality_report(root: Path | None = None) -> tuple[Path, Path]:
-    from pipelines.publish import atomic_write_bytes
-
     report = build_report(root)
     d = quality_dir(root)
     d.mkdir(parents=True, exist_ok=True)
@@ -159,10 +157,8 @@ def render_html(report: dict) -> str:
             if not e["success"] and e.get("failing_rows_sample"):
                 parts.append(f"<h3>Failing rows: {_e(e['name'])} <span class='muted'>(up to 10)</span></h3>")
                 parts.append(_rows_table(e["failing_rows_sample"]))
-        if t["dbt_tests"]:
-            parts.append("<h3>dbt tests</h3><table><tr><th>test</th><th>result</th></tr>")
-            for d in t["dbt_tests"]:
-                parts.append(f"<tr><td>{_e(d['name'])}</td><td>{_badge(d.get('passed'))}</td></tr>")
-            parts.append("</table>")
+        if t["blocking_checks"]:
+            parts.append("<h3>Blocking checks the served version passed</h3><p>"
+                         + ", ".join(f"<code>{_e(name)}</code>" for name in t["blocking_checks"]) + "</p>")
     parts.append("</body></html>")
     return "\n".join(parts)

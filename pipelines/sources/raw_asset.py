@@ -1,12 +1,13 @@
 """Builds the raw asset of one source kind. Each kind's module calls this with its own description."""
 
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 
 from pipelines.lib.config import PARTITIONED_KINDS
 from pipelines.lib.errors import SourceError
 from pipelines.lib.ingest import LoadResult, ingest_resource, resources_for_partition
-from pipelines.lib.warehouse import ALL_PARTITIONS, connect, ensure_raw_schema
-from pipelines.settings import ClusterwatchSettings, current_config
+from pipelines.lib.warehouse import ALL_PARTITIONS, ensure_raw_schema
+from pipelines.settings import ClusterwatchSettings, current_config, open_warehouse
 
 FORCE_TAG = "clusterwatch/force"  # run tag: reload sources even when unchanged
 WAREHOUSE_POOL = "duckdb_warehouse"  # DuckDB allows one writer process: every writer shares this pool
@@ -26,14 +27,15 @@ def _summary(results: list[LoadResult]) -> str:
     return "\n".join(lines)
 
 
-def load_kind(context, settings: ClusterwatchSettings, kind: str, partition: str) -> dg.MaterializeResult:
+def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource, kind: str, partition: str
+              ) -> dg.MaterializeResult:
     cfg = settings.config()
     force = context.run.tags.get(FORCE_TAG) == "1"
     resources = resources_for_partition(cfg.resources(kind), partition)
     fetcher = settings.fetcher()
     results: list[LoadResult] = []
     failures: list[str] = []
-    with connect() as con:
+    with open_warehouse(warehouse) as con:
         ensure_raw_schema(con)
         for res in resources:
             try:
@@ -92,8 +94,9 @@ def raw_asset(kind: str, *, description: str) -> dg.AssetsDefinition:
         kinds={"python", "duckdb"},
         pool=WAREHOUSE_POOL,
     )
-    def _asset(context: dg.AssetExecutionContext, settings: ClusterwatchSettings) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext, settings: ClusterwatchSettings, warehouse: DuckDBResource
+               ) -> dg.MaterializeResult:
         partition = context.partition_key if partitioned else ALL_PARTITIONS
-        return load_kind(context, settings, kind, partition)
+        return load_kind(context, settings, warehouse, kind, partition)
 
     return _asset

@@ -1,9 +1,10 @@
 """The p-code lookup table dbt joins on, built with hdx-python-country's AdminLevel from dbt's int_admin_keys."""
 
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 
 from pipelines.lib.warehouse import connect, ensure_raw_schema
-from pipelines.settings import ClusterwatchSettings
+from pipelines.settings import ClusterwatchSettings, open_warehouse
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
 
 ADMIN_LOOKUP = dg.AssetKey(["normalised", "admin_lookup"])
@@ -38,11 +39,11 @@ def build_admin_lookup(admin_keys: dg.AssetKey) -> dg.AssetsDefinition:
         pool=WAREHOUSE_POOL,
         name="admin_lookup",
     )
-    def admin_lookup(context: dg.AssetExecutionContext, settings: ClusterwatchSettings):
+    def admin_lookup(context: dg.AssetExecutionContext, settings: ClusterwatchSettings, warehouse: DuckDBResource):
         from pipelines.lib.pcode_lookup import write_admin_lookup
 
         cfg = settings.config()
-        with connect() as con:
+        with open_warehouse(warehouse) as con:
             ensure_raw_schema(con)
             counts = write_admin_lookup(con, cfg.countries, cfg.admin_name_rules())
             n_units = con.execute("select count(*) from normalised.admin_units").fetchone()[0]

@@ -1,23 +1,32 @@
-"""The dbt models as Dagster assets. `dbt build` runs models and their tests; error-severity tests block."""
+"""The dbt models as Dagster assets, one asset step per part of the plan in dbt_steps.py.
 
+`dbt build` runs models and their tests; dagster-dbt turns error-severity tests into blocking asset checks.
+A failed step stops only what is downstream of it: one mart failing its tests blocks its own publication.
+"""
+
+import datetime as dt
 import json
 import os
+from functools import lru_cache
+from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
-from pipelines.transform.dbt_selections import ADMIN_KEYS_SELECT
+from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
+from pipelines.transform.dbt_steps import DbtStep, plan_steps
 from pipelines.transform.project import dbt_env, dbt_executable, dbt_project
 from pipelines.transform.translator import ClusterwatchDbtTranslator
+
+ADMIN_KEYS_STEP = "clusterwatch_dbt_admin_keys"
+REST_STEP = "clusterwatch_dbt"
 
 
 def dbt_vars(settings: ClusterwatchSettings) -> dict:
     """Config values the models use, passed as --vars so config stays the one place to change them."""
     cfg = settings.config()
-    import datetime as dt
-
     return {
         "countries": cfg.countries,
         "as_of": (cfg.as_of or dt.date.today()).isoformat(),
@@ -27,34 +36,92 @@ def dbt_vars(settings: ClusterwatchSettings) -> dict:
     }
 
 
-def _dbt_step(name: str, select: str, exclude: str | None) -> dg.AssetsDefinition:
+@lru_cache(maxsize=1)
+def dbt_steps() -> tuple[DbtStep, ...]:
+    manifest = json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
+    return tuple(plan_steps(manifest, ADMIN_KEYS_MODEL, ADMIN_KEYS_STEP, REST_STEP))
+
+
+def _failed_tests(events: list) -> list[str]:
+    return [e.check_name for e in events
+            if isinstance(e, dg.AssetCheckResult) and not e.passed and e.severity == dg.AssetCheckSeverity.ERROR]
+
+
+def _record_blocked_mart(context, mart: str, reason: str) -> None:
+    """For people (status, quality report): the mart's table is blocked, and why. Dagster does the blocking."""
+    from pipelines.publish.manifest import record_blocked, run_version
+    from pipelines.quality.report import write_quality_report
+    from pipelines.quality.tables import TABLES_BY_NAME
+
+    if mart in TABLES_BY_NAME:
+        record_blocked(mart, version=run_version(context.instance, context.run_id), run_id=context.run_id,
+                       reason=reason)
+        write_quality_report()
+
+
+def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: ClusterwatchSettings, step: DbtStep):
+    """`dbt build` of the step; a failed test or model fails the step with a message naming it."""
+    # Eager indirect selection, as dagster-dbt assumes when it lists each step's checks (see dbt_steps.py).
+    os.environ.update({**dbt_env(), "DBT_INDIRECT_SELECTION": "eager"})
+    # One target folder per run: the steps after the first reuse its parse (same vars) instead of parsing again.
+    target = Path("target") / f"run-{context.run.run_id[:8]}"
+    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars(settings))], context=context, raise_on_error=False,
+                         target_path=target)
+    seen = []
+    for event in invocation.stream():
+        seen.append(event)
+        yield event
+    failed = _failed_tests(seen)
+    error = invocation.get_error()
+    if not failed and error is None:
+        return
+    what = f"dbt test(s) failed: {', '.join(failed)}" if failed else f"dbt build failed: {error}"
+    if step.mart:
+        _record_blocked_mart(context, step.mart, what)
+        raise dg.Failure(description=f"table {step.mart!r} was NOT published: {what}. "
+                         "The previously published version stays current.")
+    raise dg.Failure(description=f"dbt step {step.name}: {what}. Nothing downstream of it is published.")
+
+
+def _asset_step(step: DbtStep) -> dg.AssetsDefinition:
     project = dbt_project()
 
-    @dbt_assets(
-        manifest=project.manifest_path,
-        project=project,
-        dagster_dbt_translator=ClusterwatchDbtTranslator(current_config()),
-        select=select,
-        exclude=exclude,
-        pool=WAREHOUSE_POOL,
-        name=name,
-    )
+    @dbt_assets(manifest=project.manifest_path, project=project,
+                dagster_dbt_translator=ClusterwatchDbtTranslator(current_config()),
+                select=step.select, exclude=step.exclude or None, pool=WAREHOUSE_POOL, name=step.name)
     def _step(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: ClusterwatchSettings):
-        os.environ.update(dbt_env())
-        args = ["build", "--vars", json.dumps(dbt_vars(settings))]
-        yield from dbt.cli(args, context=context).stream()
+        yield from dbt_build(context, dbt, settings, step)
 
     return _step
 
 
 def build_admin_keys_dbt_assets() -> dg.AssetsDefinition:
     """The dbt step before the Python admin lookup: int_admin_keys and the staging models it reads."""
-    return _dbt_step("clusterwatch_dbt_admin_keys", ADMIN_KEYS_SELECT, None)
+    return _asset_step(dbt_steps()[0])
 
 
-def build_dbt_assets() -> dg.AssetsDefinition:
-    """Every other dbt model (they join normalised.admin_lookup, built from the step above)."""
-    return _dbt_step("clusterwatch_dbt", "fqn:*", ADMIN_KEYS_SELECT)
+def build_dbt_assets() -> list[dg.AssetsDefinition]:
+    """Every other dbt model (they join normalised.admin_lookup): the rest of staging/intermediate, then each mart."""
+    return [_asset_step(s) for s in dbt_steps()[1:]]
+
+
+def mart_checks(steps: list[dg.AssetsDefinition], tables) -> tuple[dict, dict]:
+    """Each published table's mart asset key (as the translator names it, never guessed) and its blocking
+    dbt tests. A published table without a dbt model of its name is a definition error."""
+    built = {k for d in steps for k in d.keys}
+    keys, checks = {}, {}
+    for t in tables:
+        try:
+            keys[t.name] = get_asset_key_for_model(steps[:1], t.name)  # every step shares one manifest
+        except KeyError as e:
+            raise ValueError(f"published table {t.name!r} has no dbt model of that name in dbt_project/models") from e
+        if keys[t.name] not in built:
+            raise ValueError(f"published table {t.name!r}: its model is not built by any dbt step")
+        checks[t.name] = sorted(
+            (s.key for d in steps for s in d.check_specs if s.asset_key == keys[t.name] and s.blocking),
+            key=lambda k: k.name,
+        )
+    return keys, checks
 
 
 def dbt_resource() -> DbtCliResource:

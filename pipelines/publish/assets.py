@@ -1,0 +1,84 @@
+"""The Dagster assets `published/<table>`, one per published mart (group "publish").
+
+Each depends on its mart; Dagster runs it only when the mart's blocking checks (the great-expectations
+suite and dbt's error-severity tests) passed in the run, and skips it otherwise. It re-evaluates no check.
+"""
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.lib.paths import published_dir
+from pipelines.publish.files import PublishError
+from pipelines.publish.manifest import record_blocked, run_version
+from pipelines.publish.table import publish_table
+from pipelines.quality.report import write_quality_report
+from pipelines.quality.tables import PUBLISHED_TABLES, PublishedTable
+from pipelines.settings import ClusterwatchSettings, open_warehouse
+from pipelines.sources.raw_asset import WAREHOUSE_POOL
+
+
+def _files_table(files: dict) -> str:
+    return "| file | bytes | sha256 |\n|---|---|---|\n" + "\n".join(
+        f"| {k} | {v['bytes']:,} | `{v['sha256'][:16]}` |" for k, v in files.items()
+    )
+
+
+def publish_asset(table: PublishedTable, mart_key: dg.AssetKey, blocking_checks: list[dg.AssetCheckKey]):
+    check_names = sorted(k.name for k in blocking_checks)
+
+    @dg.asset(
+        key=table.publish_key,
+        deps=[mart_key],
+        group_name="publish",
+        description=f"Publishes the `{table.name}` mart ({table.grain}) to data/published/ as parquet, CSV with "
+        f"HXL tags, and in clusterwatch.duckdb, once its blocking checks passed. Write-audit-publish: the new "
+        f"version is written and verified in full, then made current by rename; if a check fails, Dagster skips "
+        f"this step and the previous published version stays current.",
+        owners=["team:information-management"],
+        kinds={"parquet", "csv", "duckdb"},
+        pool=WAREHOUSE_POOL,
+    )
+    def _publish(context: dg.AssetExecutionContext, settings: ClusterwatchSettings,
+                 warehouse_reader: DuckDBResource) -> dg.MaterializeResult:
+        cfg = settings.config()
+        version = run_version(context.instance, context.run_id)
+        # What gated this publication, for the record (Dagster enforced it before this step started).
+        checks = {"mart": mart_key.to_user_string(), "run_id": context.run_id, "blocking_checks": check_names}
+        with open_warehouse(warehouse_reader) as con:
+            try:
+                entry = publish_table(
+                    con,
+                    table.name,
+                    version=version,
+                    run_id=context.run_id,
+                    keep_versions=cfg.publish.keep_versions,
+                    config_info={"name": cfg.name, "countries": cfg.countries,
+                                 "path": str(cfg.source_path) if cfg.source_path else None},
+                    checks=checks,
+                    log=context.log.info,
+                )
+            except PublishError as e:
+                record_blocked(table.name, version=version, run_id=context.run_id, reason=f"publication failed: {e}")
+                write_quality_report()
+                raise dg.Failure(description=f"table {table.name!r} was NOT published: {e}. "
+                                 "The previously published version stays current.") from e
+        write_quality_report()
+        context.log.info(f"{table.name}: published version {version} ({entry['row_count']:,} rows)")
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": entry["row_count"],
+                "version": version,
+                "path": dg.MetadataValue.path(str(published_dir() / entry["path"])),
+                "files": dg.MetadataValue.md(_files_table(entry["files"])),
+                "blocking_checks": len(check_names),
+                "previous_version": entry.get("previous_version") or "none",
+                "seconds": round(entry.get("seconds", 0.0), 2),
+            }
+        )
+
+    return _publish
+
+
+def build_publish_assets(mart_keys: dict[str, dg.AssetKey], blocking_checks: dict[str, list]) -> list:
+    """One publish asset per published table, downstream of its mart; `blocking_checks` (per table) are
+    recorded in the manifest as what gated the publication."""
+    return [publish_asset(t, mart_keys[t.name], blocking_checks.get(t.name, [])) for t in PUBLISHED_TABLES]

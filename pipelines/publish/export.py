@@ -1,0 +1,89 @@
+"""One table's files: parquet and CSV (HXL hashtags as row 2) from its mart, and the check of what was written."""
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from pathlib import Path
+
+from pipelines.lib.files import sha256_file
+from pipelines.lib.sql import quote_ident, quote_literal
+from pipelines.publish.files import PublishError, fsync_file
+from pipelines.quality.hxl_tags import hxl_row
+from pipelines.quality.tables import PublishedTable
+
+
+def top_level_files(name: str) -> list[str]:
+    """The files of a table that sit at the top of the published directory (its current version)."""
+    return [f"{name}.parquet", f"{name}.csv"]
+
+
+def _columns(con, parquet: Path) -> list[str]:
+    return [r[0] for r in con.execute(f"describe select * from read_parquet({quote_literal(parquet)})").fetchall()]
+
+
+def export_table(con, table: PublishedTable, out_dir: Path) -> dict:
+    """Write <table>.parquet and <table>.csv (HXL row 2) into out_dir, from the mart, in a stable row order."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parquet = out_dir / f"{table.name}.parquet"
+    csv_path = out_dir / f"{table.name}.csv"
+    body = out_dir / f".{table.name}.csv.body"
+    # 128-bit integers (DuckDB's sum of BIGINT) would become DOUBLE in parquet: people counts stay integers.
+    types = con.execute(f"describe {table.relation}").fetchall()
+    select = ", ".join(
+        f"cast({quote_ident(name)} as bigint) as {quote_ident(name)}" if typ.upper() in ("HUGEINT", "UHUGEINT")
+        else quote_ident(name)
+        for name, typ, *_ in types
+    )
+    con.execute(
+        f"copy (select {select} from {table.relation} order by all) to {quote_literal(parquet)} "
+        "(format parquet, compression zstd)"
+    )
+    columns = _columns(con, parquet)
+    con.execute(
+        f"copy (select * from read_parquet({quote_literal(parquet)})) to {quote_literal(body)} (format csv, header false)"
+    )
+    with open(csv_path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(columns)
+        w.writerow(hxl_row(table.name, columns))
+        with open(body, encoding="utf-8", newline="") as b:
+            shutil.copyfileobj(b, f)
+        f.flush()
+        os.fsync(f.fileno())
+    body.unlink()
+    fsync_file(parquet)
+    return {"columns": columns}
+
+
+def verify_table_dir(con, table: PublishedTable, directory: Path, *, row_count: int) -> dict:
+    """Re-read what was written: row counts, the parquet's rows against the mart's, sha256s of every file."""
+    parquet = directory / f"{table.name}.parquet"
+    csv_path = directory / f"{table.name}.csv"
+    for p in (parquet, csv_path):
+        if not p.exists():
+            raise PublishError(f"{table.name}: {p.name} is missing from {directory}")
+    src = f"read_parquet({quote_literal(parquet)})"
+    n = con.execute(f"select count(*) from {src}").fetchall()[0][0]
+    if n != row_count:
+        raise PublishError(f"{table.name}: {parquet.name} has {n:,} rows, expected {row_count:,}")
+    differ = con.execute(
+        f"select (select count(*) from (select * from {src} except all select * from {table.relation}))"
+        f" + (select count(*) from (select * from {table.relation} except all select * from {src}))"
+    ).fetchall()[0][0]
+    if differ:
+        raise PublishError(f"{table.name}: {parquet.name} differs from the mart in {differ:,} rows")
+    with open(csv_path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header, tags = next(reader, None), next(reader, None)
+        csv_rows = sum(1 for _ in reader)
+    columns = _columns(con, parquet)
+    if header != columns or tags != hxl_row(table.name, columns):
+        raise PublishError(f"{table.name}: {csv_path.name} header or HXL row does not match the table's columns")
+    if csv_rows != row_count:
+        raise PublishError(f"{table.name}: {csv_path.name} has {csv_rows:,} data rows, expected {row_count:,}")
+    files = {}
+    for p in sorted(directory.iterdir()):
+        if p.is_file():
+            files[p.name] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
+    return {"row_count": n, "columns": columns, "files": files}

@@ -1,0 +1,85 @@
+"""Atomic file operations for the published directory, its lock, and the crash-point test hook."""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import shutil
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipelines.lib.paths import published_dir
+
+LOCK = ".publish.lock"
+CRASH_ENV = "CLUSTERWATCH_PUBLISH_CRASH_AT"
+
+
+class PublishError(RuntimeError):
+    """The new version could not be written or verified; the previous version stays current."""
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+
+
+def tmp_name(path: Path) -> Path:
+    return path.parent / f".{path.name}.tmp-{os.getpid()}"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = tmp_name(path)
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def atomic_copy(src: Path, dst: Path) -> None:
+    tmp = tmp_name(dst)
+    shutil.copyfile(src, tmp)
+    fsync_file(tmp)
+    os.replace(tmp, dst)
+    fsync_dir(dst.parent)
+
+
+def crash_point(point: str, table: str) -> None:
+    """Test hook (see the package docstring): die here, like a killed process, without any cleanup."""
+    want = os.environ.get(CRASH_ENV, "")
+    if not want:
+        return
+    name, _, only = want.partition(":")
+    if name == point and (not only or only == table):
+        os._exit(75)
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@contextmanager
+def publication_lock(root: Path | None = None):
+    """Exclusive lock on the published directory for a read-modify-write (blocks until free)."""
+    root = Path(root or published_dir())
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / LOCK, "a+") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield root
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
