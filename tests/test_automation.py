@@ -48,6 +48,7 @@ STUB_MART = dg.AssetKey(["coverage"])
 def automation_defs(settings: ClusterwatchSettings) -> dg.Definitions:
     """Source assets partitioned by the test config's countries, a stub mart downstream, the job,
     the schedule and the sensor."""
+    from pipelines.settings import warehouse_resource
     from pipelines.sources.raw_asset import raw_asset
 
     presence = raw_asset("presence", description="test")
@@ -63,7 +64,7 @@ def automation_defs(settings: ClusterwatchSettings) -> dg.Definitions:
         jobs=[refresh_job],
         schedules=[daily_refresh],
         sensors=[hdx_changes],
-        resources={"settings": settings},
+        resources={"settings": settings, "warehouse": warehouse_resource()},
     )
 
 
