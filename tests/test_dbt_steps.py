@@ -1,0 +1,62 @@
+"""The dbt project cut into Dagster steps (pipelines/transform/dbt_steps.py): each mart in its own step, every
+model built once, every dbt test (data and unit) run exactly once, in the step that builds the last of its parents."""
+from __future__ import annotations
+
+import json
+
+from pipelines.transform.dbt_steps import plan_steps
+
+
+def node(name: str, folder: str, kind: str = "model") -> tuple[str, dict]:
+    return f"{kind}.p.{name}", {"name": name, "resource_type": kind, "fqn": ["p", folder, name]}
+
+
+def tiny_manifest() -> dict:
+    """stg -> keys; stg -> int -> mart_a -> int_after_a -> mart_b; seed -> mart_b; a test joining mart_a to the seed."""
+    nodes = dict([node("stg", "staging"), node("keys", "intermediate"), node("int", "intermediate"),
+                  node("mart_a", "marts"), node("int_after_a", "intermediate"), node("mart_b", "marts"),
+                  node("seed", "seeds", "seed"), node("rel_a_seed", "marts", "test")])
+    edges = [("stg", "keys"), ("stg", "int"), ("int", "mart_a"), ("mart_a", "int_after_a"), ("int_after_a", "mart_b"),
+             ("seed", "mart_b"), ("mart_a", "rel_a_seed"), ("seed", "rel_a_seed")]
+    uid = {n["name"]: k for k, n in nodes.items()}
+    parents = {k: [] for k in nodes}
+    children = {k: [] for k in nodes}
+    for a, b in edges:
+        parents[uid[b]].append(uid[a])
+        children[uid[a]].append(uid[b])
+    return {"nodes": nodes, "parent_map": parents, "child_map": children}
+
+
+def test_plan_on_a_small_graph():
+    steps = plan_steps(tiny_manifest(), "keys", "first", "rest")
+    names = {s.name: sorted(n.split(".")[-1] for n in s.nodes) for s in steps}
+    assert names == {"first": ["keys", "stg"], "rest": ["int", "seed"], "dbt_mart_a": ["mart_a"],
+                     "dbt_mart_b": ["int_after_a", "mart_b"]}
+    assert [s.mart for s in steps] == [None, None, "mart_a", "mart_b"]
+    by = {s.name: s for s in steps}
+    # each step excludes what later steps build, so a test touching a later node waits for it
+    assert by["rest"].exclude == "fqn:p.intermediate.int_after_a fqn:p.marts.mart_a fqn:p.marts.mart_b"
+    assert by["dbt_mart_b"].exclude == ""
+
+
+def test_every_dbt_test_runs_once_and_each_mart_alone():
+    from dagster_dbt.utils import select_unique_ids
+
+    from pipelines.transform.dbt_assets import dbt_steps
+    from pipelines.transform.project import dbt_project
+
+    project = dbt_project()
+    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    runs: dict[str, list[str]] = {}
+    for step in dbt_steps():
+        for uid in select_unique_ids(select=step.select, exclude=step.exclude, selector="", project=project,
+                                     manifest_json=manifest):
+            runs.setdefault(uid, []).append(step.name)
+    built = [k for k, v in manifest["nodes"].items() if v["resource_type"] in ("model", "seed", "snapshot")]
+    tests = [k for k in manifest["nodes"] if k.startswith("test.")] + list(manifest.get("unit_tests", {}))
+    assert len(tests) > 100
+    assert {k: runs.get(k) for k in built + tests if len(runs.get(k, [])) != 1} == {}
+    marts = {s.mart: s for s in dbt_steps() if s.mart}
+    assert {"coverage", "gaps", "funding_by_cluster", "funding_flows", "cluster_activations", "quality_issues"} <= set(marts)
+    for name, step in marts.items():  # no step builds two marts
+        assert [n for n in step.nodes if manifest["nodes"][n]["fqn"][1] == "marts"] == [f"model.clusterwatch.{name}"]
