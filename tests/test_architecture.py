@@ -113,15 +113,10 @@ def test_quality_imports_no_dagster_asset_of_publish():
                 if d & {f"{PACKAGE}.publish.assets", f"{PACKAGE}.definitions"}}
 
 
-# Being split by other work of issue 8; remove each name when its module is under the limit (the test says so).
-BEING_SPLIT = {"pipelines.lib.readers", "pipelines.lib.suggest", "pipelines.quality.suites"}
-
-
 def test_no_module_of_pipelines_is_over_400_lines():
     sizes = {name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()}
     assert len(sizes) > 30
-    assert {name: n for name, n in sizes.items() if n > MAX_LINES and name not in BEING_SPLIT} == {}
-    assert {name for name in BEING_SPLIT if sizes.get(name, 0) <= MAX_LINES} == set(), "now small: drop from BEING_SPLIT"
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
 
 
 def test_publish_gates_on_nothing_but_dagster():
