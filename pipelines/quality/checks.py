@@ -119,5 +119,5 @@ def suite_check(table: PublishedTable, mart_key: dg.AssetKey) -> dg.AssetChecksD
 
 
 def build_suite_checks(mart_keys: dict[str, dg.AssetKey]) -> list[dg.AssetChecksDefinition]:
-    """One blocking check per published table, on its mart's asset key (see tables.mart_asset_keys)."""
+    """One blocking check per published table, on its mart's asset key (see transform.dbt_assets.mart_checks)."""
     return [suite_check(t, mart_keys[t.name]) for t in PUBLISHED_TABLES]
