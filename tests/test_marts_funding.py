@@ -56,12 +56,28 @@ def _amount(s: str) -> float:
     return float(s) if s.strip() else 0.0
 
 
+def _read(cfg, snapshot: Path, table: str) -> list[dict]:
+    """A FTS file's rows for the configured countries, read with the csv module."""
+    with _source_file(cfg, snapshot, table).open(newline="", encoding="utf-8-sig") as f:
+        return [r for r in csv.DictReader(f) if r["countryCode"].strip().upper() in cfg.countries]
+
+
 @pytest.fixture(scope="session")
 def globalcluster_rows(cfg, real_snapshot) -> list[dict]:
     """The FTS global-cluster file's rows for the configured countries."""
-    path = _source_file(cfg, real_snapshot, "fts_globalcluster")
-    with path.open(newline="", encoding="utf-8-sig") as f:
-        return [r for r in csv.DictReader(f) if r["countryCode"].strip().upper() in cfg.countries]
+    return _read(cfg, real_snapshot, "fts_globalcluster")
+
+
+@pytest.fixture(scope="session")
+def plan_rows(cfg, real_snapshot) -> list[dict]:
+    """The FTS plan file's rows for the configured countries (one per country × plan × year)."""
+    return _read(cfg, real_snapshot, "fts_plan")
+
+
+@pytest.fixture(scope="session")
+def cluster_rows(cfg, real_snapshot) -> list[dict]:
+    """The FTS per-plan cluster file's rows for the configured countries."""
+    return _read(cfg, real_snapshot, "fts_cluster")
 
 
 @pytest.fixture(scope="session")
@@ -88,82 +104,123 @@ def _sums(rows, key) -> dict:
     return dict(out)
 
 
-# ---- funding_by_cluster ----------------------------------------------------------------------------------
+# ---- funding_by_plan and funding_by_cluster -------------------------------------------------------------
 
 
-def test_somalia_2025_totals_match_the_fts_file(con, globalcluster_rows):
-    rows = [r for r in globalcluster_rows if r["countryCode"] == "SOM" and r["year"] == "2025"]
-    assert rows, "the FTS global-cluster file has no Somalia 2025 rows"
-    expected_req = sum(_amount(r["requirements"]) for r in rows)
-    expected_fund = sum(_amount(r["funding"]) for r in rows)
-    req, fund, pct, n = con.execute(
-        "select sum(requirements_usd), sum(funding_usd), sum(funding_usd) / sum(requirements_usd) * 100, count(*) "
-        "from marts.funding_by_cluster where country_code = 'SOM' and year = 2025"
-    ).fetchone()
-    assert n == len(rows)
-    assert req == pytest.approx(expected_req, abs=0.5)
-    assert fund == pytest.approx(expected_fund, abs=0.5)
-    assert pct == pytest.approx(expected_fund / expected_req * 100)
+def _plan_key(r) -> tuple:
+    return (r["countryCode"], int(r["year"]), int(r["id"]) if r["id"].strip() else None)
 
 
-def test_every_country_year_total_reconciles(con, globalcluster_rows, cfg):
-    expected = _sums(globalcluster_rows, lambda r: (r["countryCode"], int(r["year"])))
+def test_funding_by_plan_equals_the_fts_plan_file(con, plan_rows):
+    """Every plan of the configured countries (regional plans and funding outside plans included) is one row
+    with the plan file's requirements and funding to the dollar, 2006-2026 and every other year."""
+    expected = {_plan_key(r): r for r in plan_rows}
+    assert len(expected) == len(plan_rows), "the plan file has one row per country × plan × year"
     got = {
-        (c, y): [req, fund]
-        for c, y, req, fund in con.execute(
-            "select country_code, year, coalesce(sum(requirements_usd), 0), coalesce(sum(funding_usd), 0) "
-            "from marts.funding_by_cluster group by all"
+        (c, y, pid): (code, ptype, req, fund, unmet)
+        for c, y, pid, code, ptype, req, fund, unmet in con.execute(
+            "select country_code, year, plan_id, plan_code, plan_type, requirements_usd, funding_usd, unmet_usd "
+            "from marts.funding_by_plan"
         ).fetchall()
     }
     assert set(got) == set(expected)
+    years = {y for _, y, _ in expected}
+    assert set(range(2006, 2027)) <= years
+    for key, r in expected.items():
+        code, ptype, req, fund, unmet = got[key]
+        assert code == (r["code"] or None) and ptype == (r["typeName"] or None), key
+        assert req == (float(r["requirements"]) if r["requirements"].strip() else None), key
+        assert fund == (float(r["funding"]) if r["funding"].strip() else None), key
+        if req is not None:
+            assert unmet == max(req - (fund or 0), 0), key
+    # regional plans and funding outside any plan are there for every configured country
+    assert {c for c, _, pid in expected if pid is None} == {c for c, _, pid in got if pid is None}
+    regional = {(r["countryCode"], r["code"]) for r in plan_rows if r["typeName"] == "Regional response plan"}
+    got_regional = set(con.execute(
+        "select country_code, plan_code from marts.funding_by_plan where is_regional").fetchall())
+    assert regional and got_regional == regional
+
+
+def test_funding_outside_plans_appears_per_country_year(con, plan_rows):
+    expected = {(r["countryCode"], int(r["year"])): _amount(r["funding"]) for r in plan_rows if not r["id"].strip()}
+    got = {
+        (c, y): f for c, y, f in con.execute(
+            "select country_code, year, funding_usd from marts.funding_by_plan where plan_code is null").fetchall()
+    }
+    assert got.keys() == expected.keys()
+    for key, fund in expected.items():
+        assert (got[key] or 0.0) == fund, key
+    by_cluster = {
+        (c, y): f for c, y, f in con.execute(
+            "select country_code, year, sum(funding_usd) from marts.funding_by_cluster "
+            "where cluster_code = 'OUTSIDE_PLAN' group by all").fetchall()
+    }
+    assert by_cluster.keys() == expected.keys()
+
+
+def test_funding_by_cluster_rows_sum_to_each_plan(con, plan_rows):
+    expected = _sums(plan_rows, _plan_key)
+    got = {
+        (c, y, pid): (req, fund)
+        for c, y, pid, req, fund in con.execute(
+            "select country_code, year, plan_id, coalesce(sum(requirements_usd), 0), coalesce(sum(funding_usd), 0) "
+            "from marts.funding_by_cluster group by all"
+        ).fetchall()
+    }
+    assert got.keys() == expected.keys()
     for key, (req, fund) in expected.items():
         assert got[key][0] == pytest.approx(req, abs=0.5), key
         assert got[key][1] == pytest.approx(fund, abs=0.5), key
-    countries = {c for c, _ in got}
-    assert countries <= set(cfg.countries)
 
 
-def test_percent_funded_is_a_ratio_of_sums(con, globalcluster_rows):
-    def grain(r):
-        return (r["countryCode"], int(r["year"]), r["id"] or None, r["clusterCode"] or r["cluster"])
+def test_funding_by_cluster_keeps_every_plan_line(con, cluster_rows):
+    """Each line of the per-plan cluster file is a row with its own code, name and amounts; lines without a
+    global cluster (refugee response, enabling programmes, COVID-19, multi-purpose cash) stay visible."""
+    def code(r):
+        if r["clusterCode"].strip():
+            return r["clusterCode"].strip()
+        return "SHARED" if r["cluster"].startswith("Multiple clusters") else "NOT_SPECIFIED"
 
-    expected = _sums(globalcluster_rows, grain)
-    got = con.execute(
-        "select country_code, year, cast(plan_id as varchar), coalesce(fts_cluster_id, cluster_name), "
-        "requirements_usd, funding_usd, percent_funded from marts.funding_by_cluster"
-    ).fetchall()
-    assert len(got) == len(expected)
-    for c, y, plan, cluster, req, fund, pct in got:
-        e_req, e_fund = expected[(c, y, plan, cluster)]
-        if e_req > 0:
-            assert pct == pytest.approx(e_fund / e_req * 100), (c, y, plan, cluster)
-        else:
-            assert pct is None, (c, y, plan, cluster)
-    # the country-level figure recomputed from the mart is a ratio of sums too (not an average of rows)
-    req, fund, avg_pct = con.execute(
-        "select sum(requirements_usd), sum(funding_usd), avg(percent_funded) from marts.funding_by_cluster "
-        "where country_code = 'SOM' and year = 2025"
-    ).fetchone()
-    assert fund / req * 100 != pytest.approx(avg_pct)
-
-
-def test_not_specified_and_shared_rows_are_kept(con, globalcluster_rows):
-    blank = [r for r in globalcluster_rows if not r["clusterCode"].strip()]
-    expected = {
-        "NOT_SPECIFIED": sum(1 for r in blank if r["cluster"] == "Not specified"),
-        "SHARED": sum(1 for r in blank if r["cluster"].startswith("Multiple clusters")),
-    }
-    assert expected["NOT_SPECIFIED"] and expected["SHARED"]
-    got = dict(
-        con.execute(
-            "select cluster_code, count(*) from marts.funding_by_cluster "
-            "where cluster_code in ('NOT_SPECIFIED', 'SHARED') group by all"
+    expected = {(r["countryCode"], int(r["year"]), int(r["id"]), code(r)): r for r in cluster_rows}
+    got = {
+        (c, y, pid, cc): (name, req, fund, gcode)
+        for c, y, pid, cc, name, req, fund, gcode in con.execute(
+            "select country_code, year, plan_id, cluster_code, cluster_name, requirements_usd, funding_usd, "
+            "global_cluster_code from marts.funding_by_cluster where line_type not in ('plan_remainder', 'outside_plan')"
         ).fetchall()
-    )
-    assert got == expected
-    assert con.execute(
-        "select count(*) from marts.funding_by_cluster where cluster_code is null or source_dataset_ids is null"
-    ).fetchone()[0] == 0
+    }
+    assert got.keys() == expected.keys()
+    for key, r in expected.items():
+        name, req, fund, _ = got[key]
+        assert name == r["cluster"].strip(), key
+        assert (req or 0.0) == _amount(r["requirements"]) and (fund or 0.0) == _amount(r["funding"]), key
+    # the Somalia 2024 plan: its Refugee Response line is there, with no global cluster
+    (hsom24,) = [r for r in cluster_rows if r["code"] == "HSOM24" and r["cluster"] == "Refugee Response"]
+    assert got[("SOM", 2024, int(hsom24["id"]), hsom24["clusterCode"])][1:] == (
+        float(hsom24["requirements"]), float(hsom24["funding"]), None)
+    unmapped = {n for (n, _, _, g) in got.values() if g is None}
+    assert {"Refugee Response", "Enabling Programmes", "Multi Purpose Cash"} <= unmapped
+    assert any("COVID" in n for n in unmapped)
+
+
+def test_percent_funded_is_a_ratio_of_sums_and_unmet_is_per_row(con):
+    rows = con.execute(
+        "select requirements_usd, funding_usd, percent_funded, unmet_usd from marts.funding_by_cluster"
+    ).fetchall()
+    for req, fund, pct, unmet in rows:
+        if req and req > 0:
+            assert pct == pytest.approx((fund or 0) / req * 100)
+        else:
+            assert pct is None
+        if req is not None:
+            assert unmet == max(req - (fund or 0), 0)
+    # summing the per-row unmet overstates a plan's unmet amount when a line is over-funded
+    plan_unmet, rows_unmet = con.execute(
+        "select p.unmet_usd, (select sum(unmet_usd) from marts.funding_by_cluster c "
+        "where c.plan_id = p.plan_id and c.country_code = p.country_code and c.year = p.year) "
+        "from marts.funding_by_plan p where p.plan_code = 'HSOM24'"
+    ).fetchone()
+    assert rows_unmet > plan_unmet
 
 
 # ---- funding_flows ---------------------------------------------------------------------------------------
@@ -187,12 +244,23 @@ def test_flow_total_counts_each_flow_once(con, flows_by_id):
     assert got_pledged == pytest.approx(pledged, abs=0.5)
 
 
-def test_flow_fields(con, flows_by_id):
+@pytest.fixture(scope="session")
+def plan_year_by_id(cfg, real_snapshot) -> dict[str, int]:
+    """Each plan id's year in the FTS plan file (all countries: a flow can go to another country's plan)."""
+    with _source_file(cfg, real_snapshot, "fts_plan").open(newline="", encoding="utf-8-sig") as f:
+        years: dict[str, int] = {}
+        for r in csv.DictReader(f):
+            if r["id"].strip():
+                years[r["id"]] = min(years.get(r["id"], 9999), int(r["year"]))
+    return years
+
+
+def test_flow_fields(con, flows_by_id, plan_year_by_id):
     rows = con.execute(
-        "select cast(flow_id as varchar), donor, status, plan_code, country_code, country_codes, year "
+        "select cast(flow_id as varchar), donor, status, plan_code, country_code, country_codes, year, budget_year "
         "from marts.funding_flows"
     ).fetchall()
-    for flow_id, donor, status, plan_code, country, countries, year in rows:
+    for flow_id, donor, status, plan_code, country, countries, year, budget_year in rows:
         src = flows_by_id[flow_id]
         assert donor == (src["srcOrganization"] or None)
         assert status == src["status"]
@@ -200,7 +268,32 @@ def test_flow_fields(con, flows_by_id):
         dest = sorted(set(src["destLocations"].split(",")))
         assert countries == ",".join(dest)
         assert country == (dest[0] if len(dest) == 1 else None)
-        assert year == int(src["budgetYear"] or src["date"][:4])
+        own_year = int(src["destUsageYearStart"] or src["date"][:4])
+        assert year == plan_year_by_id.get(src["destPlanId"], own_year), flow_id
+        assert budget_year == (int(src["budgetYear"]) if src["budgetYear"] else None)
+
+
+def test_flows_to_a_plan_are_dated_by_the_plan_year(con, flows_by_id, plan_year_by_id):
+    """All flows to HAFG20 are dated 2020, whatever their budget year or date; the year comes from the plan file."""
+    hafg20 = {i: r for i, r in flows_by_id.items() if r["destPlanCode"] == "HAFG20"}
+    assert {r["budgetYear"][:4] or r["date"][:4] for r in hafg20.values()} != {"2020"}, "the file dates some elsewhere"
+    (plan_id,) = {r["destPlanId"] for r in hafg20.values()}
+    got = dict(con.execute("select cast(flow_id as varchar), year from marts.funding_flows where plan_code = 'HAFG20'").fetchall())
+    assert got.keys() == hafg20.keys()
+    assert set(got.values()) == {plan_year_by_id[plan_id]} == {2020}
+
+
+def test_flows_without_cluster_are_counted_as_unassigned(con, flows_by_id):
+    unassigned = {i for i, r in flows_by_id.items() if not r["destGlobalClusters"].strip()}
+    assert unassigned, "the real file has flows without a cluster"
+    got = {str(i) for (i,) in con.execute(
+        "select flow_id from marts.funding_flows where cluster_codes = 'UNASSIGNED' and is_cluster_unassigned").fetchall()}
+    assert got == unassigned
+    expected_share = sum(float(flows_by_id[i]["amountUSD"]) for i in unassigned) / sum(
+        float(r["amountUSD"]) for r in flows_by_id.values())
+    share = con.execute("select sum(amount_usd) filter (where is_cluster_unassigned) / sum(amount_usd) "
+                        "from marts.funding_flows").fetchone()[0]
+    assert share == pytest.approx(expected_share)
 
 
 # ---- cluster_activations ---------------------------------------------------------------------------------

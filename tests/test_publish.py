@@ -31,7 +31,7 @@ from pipelines.publish.files import CRASH_ENV
 from tests.test_quality import build_tiny_warehouse, refresh
 
 REPO = Path(__file__).resolve().parents[1]
-TABLES = ("coverage", "gaps", "funding_by_cluster", "funding_flows", "cluster_activations", "quality_issues")
+TABLES = ("coverage", "gaps", "funding_by_plan", "funding_by_cluster", "funding_flows", "cluster_activations", "quality_issues")
 
 
 def sha(path: Path) -> str:
@@ -415,7 +415,7 @@ def test_bad_fts_data_blocks_only_its_table_on_the_sample(sample_data):
     baseline = manifest_of(published)
     assert baseline["tables"]["funding_by_cluster"]["status"] == "published"
     before = {n: sha(published / n) for n in ("funding_by_cluster.csv", "funding_by_cluster.parquet")}
-    fts = sample_data / "sample-snapshot" / "fts" / "fts_requirements_funding_globalcluster_global.csv"
+    fts = sample_data / "sample-snapshot" / "fts" / "fts_requirements_funding_cluster_global.csv"
     negate_first_requirement(fts, "XAR")
     code, out = refresh(sample_data)
     assert_blocked_run(sample_data, code, out, before, baseline)

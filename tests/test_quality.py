@@ -289,7 +289,7 @@ def edit_first_fts_row(csv_path: Path, country: str, column: str, change) -> dic
 
 
 def negate_first_requirement(csv_path: Path, country: str) -> dict:
-    """Make one FTS global-cluster requirement negative (the bad source data); returns the edited row."""
+    """Make one FTS per-plan cluster requirement negative (the bad source data); returns the edited row."""
     return edit_first_fts_row(csv_path, country, "requirements", lambda v: "-" + v.lstrip("-"))
 
 
@@ -387,7 +387,7 @@ def test_real_snapshot_publishes_then_bad_fts_data_blocks_only_its_table(tmp_pat
 
     from pipelines.lib.config import load_config
 
-    fts = next(r for r in load_config(REAL_CONFIG).resources("funding") if r.table == "fts_globalcluster")
+    fts = next(r for r in load_config(REAL_CONFIG).resources("funding") if r.table == "fts_cluster")
     edited = negate_first_requirement(snap / fts.path, "SOM")
     assert edited["requirements"].startswith("-")
     code, out = refresh(data, *args)
@@ -417,7 +417,7 @@ def test_reconciliations_fail_and_name_the_rows_when_a_mart_disagrees_with_its_s
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(real_dbt_build["warehouse"], warehouse)
     cfg = load_config(REAL_CONFIG)
-    fts = next(r for r in cfg.resources("funding") if r.table == "fts_globalcluster")
+    fts = next(r for r in cfg.resources("funding") if r.table == "fts_plan")  # funding_by_cluster adds up to it
     snap = tmp_path / "snapshot"
     for rel in (fts.path, fts.metadata):
         if rel:

@@ -66,7 +66,7 @@ def test_summary_counts_match_the_files(snapshot):
             rows = list(wb[info["sheet"]].iter_rows(min_row=info["header_rows"] + 1, values_only=True))
             assert sum(any(v not in (None, "") for v in r) for r in rows) == info["rows"], rel
             checked += 1
-    assert checked == 14
+    assert checked == 15
     assert summary["presence_rows"] == sum(v["rows"] for k, v in summary["files"].items() if k.startswith("3w/"))
     assert summary["total_bytes"] < 2_000_000
 

@@ -63,6 +63,8 @@ DATASETS = [
              ("fts/fts_requirements_funding_globalcluster_global.csv",
               "fts_requirements_funding_globalcluster_global.csv",
               "Requirements and funding by plan and global cluster"),
+             ("fts/fts_requirements_funding_cluster_global.csv", "fts_requirements_funding_cluster_global.csv",
+              "Requirements and funding by plan and plan cluster"),
              (FLOWS_FILE, "fts_incoming_funding_global.csv", "Incoming funding flows")]),
     Dataset("global-pcodes", "Global P-Codes (sample)", FISS_ORG, ALL3,
             ["administrative boundaries-divisions", "gazetteer"],

@@ -119,11 +119,24 @@ def _cluster_funding(plan: Plan, rng: random.Random) -> list[tuple[str, str, int
     return out
 
 
+# The plan's own name of a cluster line in the per-plan cluster file, where it differs from the global name.
+PLAN_LINE_NAMES = {1: "Camp Coordination and Camp Management", 4: "Shelter and NFIs",
+                   6: "Food Security and Livelihoods", 11: "Water, Sanitation and Hygiene",
+                   12: "Protection: Child Protection", 13: "Protection: Gender-Based Violence",
+                   15: "Protection: Mine Action", 16: "Multi Purpose Cash", 26479: "Refugee Response",
+                   26480: "Enabling Programmes"}
+
+
+def _plan_line(plan: Plan, k: int, code: str, name: str) -> tuple[str, str]:
+    """(clusterCode, cluster) of a line in the per-plan cluster file: a plan-specific id and the plan's name."""
+    return (f"{plan.id}{k:02d}", PLAN_LINE_NAMES.get(int(code), name)) if code else (code, name)
+
+
 def write_fts(out: Path, world: dict[str, Country], plans: list[Plan], seed: int) -> dict[str, FileInfo]:
-    """Global-cluster and plan-level FTS files (UTF-8, CRLF, no HXL). Plan requirements and funding
-    are the sums of the plan's cluster rows, the unallocated rows included."""
+    """Global-cluster, per-plan cluster and plan-level FTS files (UTF-8, CRLF, no HXL). Plan requirements and
+    funding are the sums of the plan's cluster rows, the unallocated rows included."""
     rng = make_rng(seed, "fts")
-    cluster_rows, plan_rows = [], []
+    cluster_rows, plan_rows, line_rows = [], [], []
     for iso3 in world:
         years = sorted({p.year for p in plans if p.iso3 == iso3} | {2026}, reverse=True)
         for year in years:
@@ -135,6 +148,8 @@ def write_fts(out: Path, world: dict[str, Country], plans: list[Plan], seed: int
                     rows = _cluster_funding(plan, rng)
                     cluster_rows += [[*lead, code, name, blank_none(req), blank_none(fund), _pct(fund, req)]
                                      for code, name, req, fund in rows]
+                    line_rows += [[*lead, *_plan_line(plan, k, code, name), blank_none(req), blank_none(fund),
+                                   _pct(fund, req)] for k, (code, name, req, fund) in enumerate(rows)]
                     requirements = sum(r[2] or 0 for r in rows)
                     funding = sum(r[3] or 0 for r in rows)
                 plan_rows.append([iso3, plan.id, plan.name, plan.code, plan.type_id, plan.type_name,
@@ -148,8 +163,13 @@ def write_fts(out: Path, world: dict[str, Country], plans: list[Plan], seed: int
     n = write_csv(out / cluster_path, ["countryCode", "id", "name", "code", "startDate", "endDate", "year",
                                        "clusterCode", "cluster", "requirements", "funding", "percentFunded"],
                   cluster_rows, newline="\r\n")
+    line_path = "fts/fts_requirements_funding_cluster_global.csv"
+    lines = write_csv(out / line_path, ["countryCode", "id", "name", "code", "startDate", "endDate", "year",
+                                        "clusterCode", "cluster", "requirements", "funding", "percentFunded"],
+                      line_rows, newline="\r\n")
     m = write_csv(out / plan_path, ["countryCode", "id", "name", "code", "typeId", "typeName", "startDate",
                                     "endDate", "year", "requirements", "funding", "percentFunded"],
                   plan_rows, newline="\r\n")
     return {cluster_path: FileInfo(n, "csv", "utf-8", ",", 1, kind="funding"),
+            line_path: FileInfo(lines, "csv", "utf-8", ",", 1, kind="funding"),
             plan_path: FileInfo(m, "csv", "utf-8", ",", 1, kind="funding")}

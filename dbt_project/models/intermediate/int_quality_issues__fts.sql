@@ -7,6 +7,13 @@
 --                         (the flow is counted once, from the most recently updated version).
 --   no_destination_country  a flow without destLocations while var('countries') is set -> error: the flow
 --                         cannot be placed in a country and is left out of funding_flows.
+--   negative_flow         a flow with a negative amount (a refund or correction) -> warning: kept, it lowers
+--                         the totals it belongs to.
+--   negative_funding      a plan or cluster line of the FTS files with negative funding (a correction FTS books
+--                         on `Not specified`) -> warning: kept, so totals equal FTS.
+--   cluster_lines_exceed_plan  a plan whose cluster lines (per-plan cluster file) add up to more than the plan
+--                         (plan file) -> warning: funding_by_cluster's PLAN_REMAINDER row is negative so that
+--                         the plan's rows still add up to the plan.
 {% set countries = configured_countries() %}
 
 with requirements as (
@@ -36,6 +43,10 @@ kept_flows as (
 
 flow_clusters as (
     select * from {{ ref('int_fts_flow_clusters') }}
+),
+
+plan_lines as (
+    select * from {{ ref('int_fts_plan_clusters') }}
 )
 
 select
@@ -99,6 +110,67 @@ from flows as f
 join kept_flows as k
     on k.flow_id = f.flow_id
 where not (f._source_key = k._source_key and f._row_number = k._row_number)
+
+union all
+
+select
+    'fts_flows',
+    f._source_key,
+    f._dataset_id,
+    f._source_file,
+    f._row_number,
+    case when f.dest_locations not like '%,%' then f.dest_locations end,
+    cast(null as varchar),
+    'amount_usd',
+    cast(f.amount_usd as varchar),
+    'negative_flow',
+    'Flow ' || f.flow_id || ' has a negative amount (a refund or correction); kept, it lowers the totals it is part of',
+    'warning'
+from flows as f
+join kept_flows as k
+    on k.flow_id = f.flow_id and k._source_key = f._source_key and k._row_number = f._row_number
+where f.amount_usd < 0
+
+union all
+
+select
+    case when l.line_type = 'outside_plan' then 'fts_plan' else 'fts_cluster' end,
+    l._source_key,
+    l._dataset_id,
+    l._source_file,
+    l._row_number,
+    l.country_code,
+    l.global_cluster_code,
+    'funding',
+    cast(l.funding_usd as varchar),
+    'negative_funding',
+    'FTS reports negative funding (a correction) for ' || coalesce(l.plan_code, 'funding outside any plan')
+        || ' ' || l.year || ', line ''' || l.cluster_name || '''; kept so that totals equal FTS',
+    'warning'
+from plan_lines as l
+where l.funding_usd < 0 and l.line_type <> 'plan_remainder'
+
+union all
+
+select
+    'fts_cluster',
+    l._source_key,
+    l._dataset_id,
+    l._source_file,
+    l._row_number,
+    l.country_code,
+    cast(null as varchar),
+    case when l.requirements_usd < 0 then 'requirements' else 'funding' end,
+    coalesce(l.plan_code, '') || ': ' || coalesce(cast(l.requirements_usd as varchar), '') || ' / '
+        || coalesce(cast(l.funding_usd as varchar), ''),
+    'cluster_lines_exceed_plan',
+    'The cluster lines of ' || l.plan_code || ' ' || l.year || ' add up to more than the plan in the FTS plan file ('
+        || case when l.requirements_usd < 0 then 'requirements by ' || cast(-l.requirements_usd as varchar) || ' USD'
+                else 'funding by ' || cast(-l.funding_usd as varchar) || ' USD' end
+        || '); funding_by_cluster carries a negative PLAN_REMAINDER row so that the plan still adds up',
+    'warning'
+from plan_lines as l
+where l.line_type = 'plan_remainder' and (l.requirements_usd < 0 or l.funding_usd < 0)
 
 {% if countries | length > 0 %}
 union all

@@ -4,6 +4,8 @@ select
     try_cast(nullif(trim(id), '') as bigint) as flow_id,
     try_cast(left(nullif(trim(date), ''), 10) as date) as flow_date,
     try_cast(nullif(trim(budget_year), '') as integer) as budget_year,
+    try_cast(nullif(trim(dest_usage_year_start), '') as integer) as dest_usage_year_start,
+    try_cast(nullif(trim(dest_usage_year_end), '') as integer) as dest_usage_year_end,
     nullif(trim(description), '') as description,
     {{ parse_amount('amount_usd') }} as amount_usd,
     nullif(trim(src_organization), '') as src_organization,
