@@ -1,4 +1,4 @@
-"""The FTS marts (funding_by_cluster, funding_flows, cluster_activations) against the real HDX files.
+"""The FTS marts (funding_by_plan, funding_by_cluster, funding_flows, cluster_activations) against the real HDX files.
 
 One session builds the raw layer with `clusterwatch ingest` on ../shared/hdx-snapshot and runs dbt on the FTS
 marts, in a private data dir and dbt target dir. Each test then compares the marts with figures it computes
@@ -60,12 +60,6 @@ def _read(cfg, snapshot: Path, table: str) -> list[dict]:
     """A FTS file's rows for the configured countries, read with the csv module."""
     with _source_file(cfg, snapshot, table).open(newline="", encoding="utf-8-sig") as f:
         return [r for r in csv.DictReader(f) if r["countryCode"].strip().upper() in cfg.countries]
-
-
-@pytest.fixture(scope="session")
-def globalcluster_rows(cfg, real_snapshot) -> list[dict]:
-    """The FTS global-cluster file's rows for the configured countries."""
-    return _read(cfg, real_snapshot, "fts_globalcluster")
 
 
 @pytest.fixture(scope="session")
@@ -309,33 +303,126 @@ def _islands(years: list[int]) -> list[tuple[int, int]]:
     return [tuple(x) for x in out]
 
 
-def test_cluster_activations_follow_plan_years(con, globalcluster_rows, cfg):
-    with (DBT_PROJECT_DIR / "seeds" / "fts_global_clusters.csv").open(newline="", encoding="utf-8") as f:
-        code_of = {r["fts_cluster_id"]: r["sector_code"] for r in csv.DictReader(f)}
+def _key(name: str) -> str:
+    """The alias key of dbt's normalise_key macro: accents, case and spacing folded."""
+    import re
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", name.replace("\u2019", "'"))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _seed(name: str) -> list[dict]:
+    with (DBT_PROJECT_DIR / "seeds" / f"{name}.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="session")
+def expected_activations(cfg, cluster_rows, plan_rows) -> set[tuple]:
+    """Activation periods recomputed in Python from the raw per-plan cluster file and the seeds' rules."""
+    import re
+
+    aliases = {_key(r["alias"]): r["sector_code"] for r in _seed("sector_aliases")}
+    kinds = sorted(_seed("fts_plan_cluster_kinds"), key=lambda r: int(r["priority"]))
+    hosts = {r["cluster_code"]: r["host_cluster_code"] for r in _seed("cluster_folding")}
+    rollout = {(r["scope"], r["country_code"]): dt.date.fromisoformat(r["rolled_out_on"]) for r in _seed("cluster_rollout")}
     as_of = cfg.as_of
-    years: dict = defaultdict(list)
-    for r in globalcluster_rows:
-        code = code_of.get(r["clusterCode"].strip())
-        if not r["id"].strip() or code not in IASC_CLUSTERS or int(r["year"]) > as_of.year:
-            continue
-        if _amount(r["requirements"]) > 0 or _amount(r["funding"]) > 0:
-            years[(r["countryCode"], code)].append(int(r["year"]))
+
+    def code_of(name: str) -> str | None:
+        k = _key(name)
+        for kind in kinds:
+            if re.search(kind["pattern"], k):
+                if kind["line_type"] == "refugee_response":
+                    return "REF"
+                return kind["global_cluster_code"] or None
+        code = aliases.get(k)
+        return code if code in IASC_CLUSTERS else None
+
+    years: dict[tuple, set[int]] = defaultdict(set)
+    for r in cluster_rows:
+        code = code_of(r["cluster"]) if r["clusterCode"].strip() else None
+        if code and r["id"].strip() and int(r["year"]) <= as_of.year and (
+                _amount(r["requirements"]) > 0 or _amount(r["funding"]) > 0):
+            years[(r["countryCode"], code)].add(int(r["year"]))
     expected = set()
-    for (country, code), ys in years.items():
-        for first, last in _islands(ys):
-            end = None if last >= as_of.year else dt.date(last, 12, 31)
-            expected.add((country, code, dt.date(first, 1, 1), end))
+    for (country, code), have in years.items():
+        host = years.get((country, hosts.get(code, "")), set())
+        covered = set(have)
+        ys = sorted(have)
+        for a, b in zip(ys, ys[1:]):  # inner gaps
+            gap = set(range(a + 1, b))
+            if len(gap) == 1 or (gap and gap <= host):
+                covered |= gap
+        if ys[-1] + 1 == as_of.year and as_of.year in host:  # the as-of year alone, folded
+            covered.add(as_of.year)
+        start = max(rollout.get(("country", country), rollout[("default", "")]), rollout[("global", "")])
+        for first, last in _islands(sorted(covered)):
+            begin, end = dt.date(first, 1, 1), dt.date(last, 12, 31)
+            open_end = None if last >= as_of.year else end
+            if code == "REF":
+                expected.add((country, code, "refugee_response", begin, open_end))
+                continue
+            if begin < start:
+                expected.add((country, code, "sector", begin, min(end, start - dt.timedelta(days=1))))
+            if end >= start:
+                expected.add((country, code, "cluster", max(begin, start), open_end))
+    return expected
+
+
+def test_cluster_activations_follow_the_plan_lines(con, cfg, expected_activations):
     got = con.execute(
-        "select country_code, cluster_code, activated_on, deactivated_on, is_active, duration_days "
-        "from marts.cluster_activations where evidence = 'plan_years'"
+        "select country_code, cluster_code, structure, activated_on, deactivated_on, is_active, duration_days "
+        "from marts.cluster_activations where evidence = 'fts_plan_clusters'"
     ).fetchall()
     register = con.execute("select count(*) from marts.cluster_activations where evidence = 'register'").fetchone()[0]
     if register == 0:
-        assert {g[:4] for g in got} == expected
-    else:  # register periods replace the plan-year periods they overlap
-        assert {g[:4] for g in got} <= expected
-    for country, code, start, end, active, days in got:
+        assert {g[:5] for g in got} == expected_activations
+    else:  # register periods replace the derived periods they overlap
+        assert {g[:5] for g in got} <= expected_activations
+    for country, code, structure, start, end, active, days in got:
         assert active == (end is None)
-        assert days == ((end or as_of) - start).days + 1
-    som = {(g[1], g[2], g[3]) for g in got if g[0] == "SOM"}
-    assert any(code == "WSH" and end is None for code, _, end in som), "Somalia WASH appears in every plan to 2026"
+        assert days == ((end or cfg.as_of) - start).days + 1
+
+
+def test_no_cluster_period_starts_before_the_cluster_approach(con, cluster_rows):
+    assert any(int(r["year"]) < 2006 for r in cluster_rows), "the FTS file has appeals from before 2006"
+    first = con.execute("select min(activated_on) from marts.cluster_activations where structure = 'cluster'").fetchone()[0]
+    assert first >= dt.date(2005, 10, 1)
+
+
+def test_somalia_nutrition_is_a_cluster_period_covering_2006_to_2010(con, cluster_rows):
+    nut_years = {int(r["year"]) for r in cluster_rows
+                 if r["countryCode"] == "SOM" and _key(r["cluster"]) == "nutrition" and _amount(r["requirements"]) > 0}
+    assert set(range(2006, 2011)) <= nut_years, "the per-plan file has a Somalia Nutrition line every year 2006-2010"
+    periods = con.execute(
+        "select activated_on, coalesce(deactivated_on, date '9999-12-31') from marts.cluster_activations "
+        "where country_code = 'SOM' and cluster_code = 'NUT' and structure = 'cluster'"
+    ).fetchall()
+    assert any(a <= dt.date(2006, 1, 1) and b >= dt.date(2010, 12, 31) for a, b in periods), periods
+
+
+def test_refugee_responses_are_not_clusters(con, cluster_rows):
+    refugee = {(r["countryCode"]) for r in cluster_rows if "refug" in _key(r["cluster"]) and r["id"].strip()}
+    got = con.execute(
+        "select distinct country_code, structure from marts.cluster_activations where cluster_code = 'REF'"
+    ).fetchall()
+    assert refugee and {c for c, _ in got} == refugee
+    assert {s for _, s in got} == {"refugee_response"}
+    assert con.execute("select count(*) from marts.cluster_activations where cluster_code <> 'REF' "
+                       "and structure = 'refugee_response'").fetchone()[0] == 0
+
+
+def test_confidence_and_plan_types(con, plan_rows):
+    types = {r["typeName"] for r in plan_rows if r["typeName"]}
+    rows = con.execute("select evidence, confidence, plan_types, bridged_years, bridge_reasons "
+                       "from marts.cluster_activations").fetchall()
+    for evidence, confidence, plan_types, bridged, reasons in rows:
+        assert confidence == "high" if evidence == "register" else confidence in ("medium", "low")
+        if evidence == "fts_plan_clusters":
+            assert set(plan_types.split(",")) <= types
+            if confidence == "low":
+                assert plan_types == "Flash appeal"
+        assert (bridged is None) == (reasons is None)
+        if bridged:
+            assert all(y in reasons for y in bridged.split(","))

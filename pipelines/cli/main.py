@@ -104,6 +104,14 @@ def cmd_config_check(args) -> int:
         _say(f"  {k:13s} {n} resource(s)")
     for w in cfg.warnings():
         _say(f"warning: {w}")
+    from pipelines.lib.register import REGISTER_FILE, register_problems
+
+    problems = register_problems()
+    for p in problems:
+        _say(f"error: {p}")
+    if problems:
+        return 2
+    _say(f"  register      {REGISTER_FILE.name} OK")
     return 0
 
 

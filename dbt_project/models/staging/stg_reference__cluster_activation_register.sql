@@ -3,8 +3,14 @@
 select
     upper(trim(country)) as country_code,
     upper(trim(cluster)) as cluster_code,
+    lower(trim(structure)) as structure,
     activated_on,
     deactivated_on,
+    nullif(trim(lead_agency), '') as lead_agency,
+    nullif(trim(co_lead_agencies), '') as co_lead_agencies,
+    lower(trim(level)) as level,
     nullif(trim(source_url), '') as source_url,
+    nullif(trim(recorded_by), '') as recorded_by,
+    recorded_on,
     nullif(trim(note), '') as note
 from {{ ref('cluster_activation_register') }}
