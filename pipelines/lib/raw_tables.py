@@ -51,7 +51,7 @@ RAW_TABLES: dict[str, tuple[str, ...]] = {
         "src_locations", "dest_plan", "dest_plan_code", "dest_plan_id", "dest_organization",
         "dest_organization_types", "dest_global_clusters", "dest_locations", "contribution_type", "flow_type",
         "method", "boundary", "on_boundary", "status", "original_amount", "original_currency", "exchange_rate",
-        "id", "ref_code", "created_at", "updated_at",
+        "id", "ref_code", "created_at", "updated_at", "dest_usage_year_start", "dest_usage_year_end",
     ),
     # COD-AB p-codes.
     "pcodes": ("location", "admin_level", "p_code", "name", "parent_p_code", "valid_from_date"),
