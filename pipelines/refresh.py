@@ -140,7 +140,9 @@ def run_ingest(*, countries: list[str] | None = None, say=print, force: bool = F
                 partitions = (countries or cfg.countries) if kind in partitioned else [ALL_PARTITIONS]
                 for partition in partitions:
                     for res in resources_for_partition(cfg.resources(kind), partition):
-                        r = ingest_resource(con, fetcher, res, kind, partition, force=force)
+                        r = ingest_resource(con, fetcher, res, kind, partition, force=force, limits=cfg.limits)
+                        for warning in r.warnings:
+                            say(f"  warning: {warning}")
                         state = "unchanged" if r.skipped else f"{r.seconds:.2f}s"
                         say(f"  {kind:12s} {res.id:28s} [{partition}] raw.{r.table}: {r.rows:,} rows ({state})")
         # Closed first: dbt, a separate process, opens the warehouse (one writer at a time).

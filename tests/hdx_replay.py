@@ -36,7 +36,7 @@ KNOWN_FILES = {
     ("ethiopia-operational-presence", "3W August 2025.csv"): f"{OP_INPUT}/3w_august_2025.csv",
 }
 
-FAULTS = ("timeout", "http500", "truncated", "html")
+FAULTS = ("timeout", "http500", "truncated", "html", "drip")
 MAX_BODY = 1 << 20  # request bodies are tiny CKAN calls; refuse anything bigger
 CHUNK = 64 * 1024
 HTML_PAGE = (
@@ -155,6 +155,16 @@ class _Handler(BaseHTTPRequestHandler):
         if path is None:
             return self._json(404, {"success": False, "error": {"message": "no recorded file for this resource"}})
         size = path.stat().st_size
+        if fault == "drip":  # a few bytes at a time, each well inside the read timeout, until stopped
+            self.send_response(200)
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            with open(path, "rb") as f:
+                while (piece := f.read(16)) and not replay._stop.wait(0.05):
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+            self.close_connection = True
+            return
         to_send = size // 2 if fault == "truncated" else size  # truncated: promise it all, send half, hang up
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")

@@ -277,3 +277,26 @@ def test_factory_requires_a_source(data_dir):
         make_fetcher(cfg, None, live=False)
     fetcher = make_fetcher(cfg, None, live=True)
     assert fetcher.mode == "live" and fetcher.cache_root == data_dir / "cache"
+
+
+def test_slow_drip_download_stops_at_the_total_deadline(hdx, tmp_path):
+    # Every read arrives well inside the per-read timeout; only a whole-download deadline stops it.
+    from pipelines.lib.hdx.live import LiveFetcher
+
+    settings = HdxSettings(url=hdx.url, timeout_seconds=2, retries=0, download_deadline_seconds=0.5)
+    hdx.fail(TCD.resource, "drip")
+    with pytest.raises(FetchError, match=r"longer than 0.5s in all \(hdx.download_deadline_seconds\)") as err:
+        LiveFetcher(settings, tmp_path / "cache").fetch(TCD)
+    assert TCD.resource in str(err.value)
+    assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []
+
+
+def test_download_over_the_size_cap_is_refused(hdx, tmp_path):
+    from pipelines.lib.hdx.live import LiveFetcher
+
+    size = hdx.data_file(TCD.resource).stat().st_size
+    settings = HdxSettings(url=hdx.url, timeout_seconds=5, retries=2, max_download_mb=size / 2 / (1 << 20))
+    with pytest.raises(FetchError, match=r"over the limit of .* MB \(hdx.max_download_mb\)"):
+        LiveFetcher(settings, tmp_path / "cache").fetch(TCD)
+    assert hdx.downloads(TCD.resource) == 1  # a file too big is not retried
+    assert [p for p in (tmp_path / "cache").rglob("*") if p.is_file()] == []

@@ -224,3 +224,14 @@ def test_changed_file_replaces_the_partition_rows_instead_of_adding(real_snapsho
         second = ingest_resource(con, fetcher, res, "flows", ALL_PARTITIONS)
         n = con.execute("select count(*) from raw.fts_flows").fetchone()[0]
     assert not second.skipped and second.rows == first.rows - 10 == n
+
+
+def test_header_only_presence_file_loads_no_rows_with_a_warning_naming_the_file(real_snapshot, tmp_path, data_dir):
+    cfg, res, root, target = _good_and_bad(real_snapshot, tmp_path, "presence", "eth_4w_2025_may_jul")
+    lines = target.read_bytes().splitlines(keepends=True)
+    target.write_bytes(lines[0])  # the header row only
+    with connect() as con:
+        ensure_raw_schema(con)
+        result = ingest_resource(con, SnapshotFetcher(root), res, "presence", "ETH")
+    assert result.rows == 0
+    assert len(result.warnings) == 1 and target.name in result.warnings[0] and "no data rows" in result.warnings[0]

@@ -147,8 +147,20 @@ class HdxSettings(_Strict):
     site: str = Field("prod", description="hdx-python-api site name (prod, stage, ...)")
     url: str | None = Field(None, description="override the CKAN base URL (tests use a loopback replay server)")
     user_agent: str = "clusterwatch"
-    timeout_seconds: float = 60
+    timeout_seconds: float = Field(60, gt=0, description="per socket read; see download_deadline_seconds for the whole file")
     retries: int = Field(2, ge=0)
+    download_deadline_seconds: float = Field(600, gt=0, description="longest one download attempt may take in all")
+    max_download_mb: float = Field(512, gt=0, description="largest file a download may bring")
+
+
+class ReadLimits(_Strict):
+    """What a source file may cost to read; a file over any limit is refused with its name, never half-read."""
+
+    max_file_mb: float = Field(512, gt=0, description="largest file on disk")
+    max_uncompressed_mb: float = Field(
+        1024, gt=0, description="largest total a workbook (xlsx/ods zip) unpacks to, from its zip directory")
+    max_sheet_cells: int = Field(
+        50_000_000, gt=0, description="largest rows x columns a worksheet may span (its last row and column)")
 
 
 class HdxPublishSettings(_Strict):
@@ -230,6 +242,7 @@ class Config(_Strict):
         None, description=f"default snapshot root, relative to this file; {SAMPLE_SNAPSHOT!r} is the generated sample"
     )
     hdx: HdxSettings = Field(default_factory=HdxSettings)
+    limits: ReadLimits = Field(default_factory=ReadLimits)
     sources: Sources
     gaps: GapThresholds = Field(default_factory=GapThresholds)
     publish: PublishSettings = Field(default_factory=PublishSettings)

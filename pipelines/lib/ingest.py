@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.lib.config import PRESENCE_FIELDS, Resource
+from pipelines.lib.config import PRESENCE_FIELDS, ReadLimits, Resource
 from pipelines.lib.errors import SourceFormatError
 from pipelines.lib.hdx import Fetcher, FetchedFile
 from pipelines.lib.raw_tables import RAW_TABLES, missing_columns
@@ -35,6 +35,7 @@ class LoadResult:
     resource_id: str
     resource_modified: str | None
     source_file: str
+    warnings: tuple[str, ...] = ()
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -47,16 +48,19 @@ def _unique(names: list[str]) -> list[str]:
 
 
 @functools.lru_cache(maxsize=8)
-def _read_cached(path: str, sha256: str, layout_json: str, dataset: str, resource: str) -> ParsedTable:
+def _read_cached(path: str, sha256: str, layout_json: str, dataset: str, resource: str, limits_json: str
+                 ) -> ParsedTable:
     # Multi-country files are read once per refresh, not once per country partition.
     from pipelines.lib.config import Layout
 
-    return read_table(path, Layout.model_validate_json(layout_json), dataset=dataset, resource=resource)
+    return read_table(path, Layout.model_validate_json(layout_json), dataset=dataset, resource=resource,
+                      limits=ReadLimits.model_validate_json(limits_json))
 
 
-def read_fetched(res: Resource, fetched: FetchedFile) -> ParsedTable:
+def read_fetched(res: Resource, fetched: FetchedFile, limits: ReadLimits | None = None) -> ParsedTable:
     return _read_cached(
-        str(fetched.path), fetched.sha256, res.layout.model_dump_json(), res.dataset, res.resource_name
+        str(fetched.path), fetched.sha256, res.layout.model_dump_json(), res.dataset, res.resource_name,
+        (limits or ReadLimits()).model_dump_json(),
     )
 
 
@@ -141,7 +145,8 @@ def add_lineage(rows: pa.Table, res: Resource, fetched: FetchedFile, partition: 
 
 
 def ingest_resource(
-    con, fetcher: Fetcher, res: Resource, kind: str, partition: str = ALL_PARTITIONS, *, force: bool = False
+    con, fetcher: Fetcher, res: Resource, kind: str, partition: str = ALL_PARTITIONS, *, force: bool = False,
+    limits: ReadLimits | None = None,
 ) -> LoadResult:
     started = time.perf_counter()
     fetched = fetcher.fetch(res)
@@ -151,17 +156,21 @@ def ingest_resource(
                    resource_modified=fetched.resource_modified, source_file=fetched.path.name)
 
     def result(rows: int, skipped: bool) -> LoadResult:
+        # A presence file with a header and no rows says "no partners" by mistake far more often than by design.
+        empty = kind == "presence" and rows == 0
+        warnings = (f"{fetched.path.name}: the 3W/4W file has no data rows (header only or empty); "
+                    f"{res.country or partition} shows no presence from {res.id}",) if empty else ()
         return LoadResult(source_key=res.id, table=res.table, partition=partition, rows=rows, skipped=skipped,
-                          seconds=time.perf_counter() - started, **lineage)
+                          seconds=time.perf_counter() - started, warnings=warnings, **lineage)
 
     previous = last_load(con, res.id, partition)
     if not force and previous and previous.source_sha256 == fetched.sha256 and previous.fingerprint == fingerprint:
         return result(previous.row_count, skipped=True)
 
-    parsed = read_fetched(res, fetched)
+    if kind == "presence" and res.table != "presence":
+        raise SourceFormatError(f"3W/4W resources land in table 'presence', not {res.table!r}", dataset=res.dataset, resource=res.resource_name)
+    parsed = read_fetched(res, fetched, limits)
     if kind == "presence":
-        if res.table != "presence":
-            raise SourceFormatError(f"3W/4W resources land in table 'presence', not {res.table!r}", dataset=res.dataset, resource=res.resource_name)
         rows = shape_presence(res, parsed)
     else:
         rows = shape_generic(res, parsed)

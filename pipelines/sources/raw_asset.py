@@ -39,13 +39,15 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
         ensure_raw_schema(con)
         for res in resources:
             try:
-                r = ingest_resource(con, fetcher, res, kind, partition, force=force)
+                r = ingest_resource(con, fetcher, res, kind, partition, force=force, limits=cfg.limits)
             except SourceError as e:
                 # Keep going so one bad file does not block the others; its previous rows stay.
                 context.log.error(str(e))
                 failures.append(str(e))
                 continue
             results.append(r)
+            for warning in r.warnings:
+                context.log.warning(warning)
             context.log.info(
                 f"{kind}: {res.id} [{partition}] -> raw.{r.table}: "
                 + (f"unchanged ({r.rows:,} rows)" if r.skipped else f"{r.rows:,} rows in {r.seconds:.2f}s")
@@ -64,6 +66,7 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
             "dagster/row_count": sum(per_table.values()),
             "sources": dg.MetadataValue.md(_summary(results)),
             "unchanged_sources": sum(r.skipped for r in results),
+            "warnings": dg.MetadataValue.json([w for r in results for w in r.warnings]),
             **{f"rows/raw.{t}": n for t, n in per_table.items()},
             "datasets": dg.MetadataValue.json(
                 [

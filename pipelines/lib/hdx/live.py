@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import requests
+import urllib3
 from ckanapi.errors import CKANAPIError
 from hdx.api.configuration import Configuration
 from hdx.data.dataset import Dataset
@@ -147,6 +148,32 @@ def _looks_html(head: bytes) -> bool:
     return start.startswith(b"<!doctype html") or start.startswith(b"<html")
 
 
+def _too_big(size: int, settings: HdxSettings, more: bool = False) -> str:
+    return (f"the file is {'over ' if more else ''}{size / (1 << 20):,.1f} MB, over the limit of "
+            f"{settings.max_download_mb:g} MB (hdx.max_download_mb)")
+
+
+def _bounded_chunks(r: requests.Response, deadline: float, settings: HdxSettings):
+    """The body as it arrives, one socket read at a time, until EOF or the whole-download deadline.
+
+    iter_content waits for full chunks, so a server dripping a byte per second never trips the per-read
+    timeout; read1 returns after each read, so the deadline is checked as often as data comes."""
+    while True:
+        if time.monotonic() > deadline:
+            raise _AttemptFailed(f"the download took longer than {settings.download_deadline_seconds:g}s in all "
+                                 "(hdx.download_deadline_seconds)", transient=True)
+        try:
+            chunk = r.raw.read1(CHUNK, decode_content=True)
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            # What iter_content would have raised (requests wraps the same urllib3 errors).
+            if _is_timeout(e):
+                raise requests.exceptions.ConnectionError(e) from e
+            raise requests.exceptions.ChunkedEncodingError(e) from e
+        if not chunk:
+            return
+        yield chunk
+
+
 class LiveFetcher:
     mode = "live"
 
@@ -195,6 +222,7 @@ class LiveFetcher:
     # ---- download -----------------------------------------------------------------------------
 
     def _download_once(self, url: str, dest_dir: Path, fmt: str) -> tuple[Path, str]:
+        deadline = time.monotonic() + self.settings.download_deadline_seconds
         fd, tmp_name = tempfile.mkstemp(dir=dest_dir, prefix=".", suffix=".part")
         tmp = Path(tmp_name)
         received, expected = 0, None
@@ -203,9 +231,12 @@ class LiveFetcher:
                 if r.status_code != 200:
                     raise _AttemptFailed(f"HTTP {r.status_code} {r.reason}", transient=r.status_code in RETRY_STATUS)
                 expected = r.headers.get("Content-Length")
+                cap = int(self.settings.max_download_mb * (1 << 20))
+                if expected is not None and expected.isdigit() and int(expected) > cap:
+                    raise _AttemptFailed(_too_big(int(expected), self.settings), transient=False)
                 h = hashlib.sha256()
                 head = b""
-                for chunk in r.iter_content(CHUNK):
+                for chunk in _bounded_chunks(r, deadline, self.settings):
                     if len(head) < 1024:
                         head += chunk[: 1024 - len(head)]
                         if len(head) >= 1024 and fmt in DATA_FORMATS and _looks_html(head):
@@ -213,6 +244,8 @@ class LiveFetcher:
                     out.write(chunk)
                     h.update(chunk)
                     received += len(chunk)
+                    if received > cap:
+                        raise _AttemptFailed(_too_big(received, self.settings, more=True), transient=False)
                 wire = r.raw.tell()  # bytes on the wire (before any gzip decoding)
             if fmt in DATA_FORMATS and _looks_html(head):
                 raise _AttemptFailed(f"got an HTML page instead of the expected {fmt.upper()} file", transient=False)

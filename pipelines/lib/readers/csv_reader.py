@@ -26,6 +26,14 @@ def read_csv(where: Where, layout: Layout) -> ParsedTable:
     except NotUtf8:
         if layout.encoding:
             raise where.fail(f"the file is not valid {layout.encoding}") from None
+        mixed = _mixed_utf8(where.path)
+        if mixed:
+            # Reading it all as cp1252 would garble every UTF-8 accent before the bad line ("VÃ©tÃ©rinaires").
+            line, offset = mixed
+            raise where.fail(
+                f"mixed encodings: the file is UTF-8 (with accented text) until line {line} (byte {offset}), "
+                "which is not valid UTF-8 (Windows-1252?); re-save the file as UTF-8, or set layout.encoding"
+            ) from None
         return _read_csv_as(where, layout, "cp1252")
 
 
@@ -43,6 +51,26 @@ def _read_csv_as(where: Where, layout: Layout, encoding: str) -> ParsedTable:
     row_numbers = pa.array(np.arange(skip + 1, n + 1, dtype=np.int64))
     return finish(header, data, row_numbers, layout, format="csv", sheet=None, encoding=encoding,
                   source=where.path.name, dataset=where.dataset, resource=where.resource)
+
+
+def _mixed_utf8(path: Path) -> tuple[int, int] | None:
+    """(line, byte offset) of the first invalid UTF-8 when valid multi-byte UTF-8 comes before it.
+
+    A file that is ASCII up to its first non-UTF-8 byte is plain Windows-1252 and reads as such."""
+    decode = codecs.getincrementaldecoder("utf-8")()
+    offset, lines, seen_utf8 = 0, 1, False
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK_BYTES):
+            try:
+                text = decode.decode(chunk)
+            except UnicodeDecodeError as e:
+                if seen_utf8 or not chunk[: e.start].isascii():
+                    return lines + chunk[: e.start].count(b"\n"), offset + e.start
+                return None
+            seen_utf8 = seen_utf8 or not text.isascii()
+            lines += chunk.count(b"\n")
+            offset += len(chunk)
+    return None
 
 
 def _as_utf8_file(where: Where, encoding: str, tmp: Path) -> Path:

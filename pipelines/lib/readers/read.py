@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.lib.config import Layout
+from pipelines.lib.config import Layout, ReadLimits
 from pipelines.lib.errors import FetchError, SourceFormatError
 from pipelines.lib.readers.csv_reader import read_csv
 from pipelines.lib.readers.hxl import find_by_hxl
+from pipelines.lib.readers.limits import check_file_size, check_workbook
 from pipelines.lib.readers.sniff import sample_records, sniff, sniff_format
 from pipelines.lib.readers.workbook import head_rows as workbook_head_rows
 from pipelines.lib.readers.workbook import pick_sheet as workbook_pick_sheet
@@ -17,13 +18,16 @@ _FAMILY = {"csv": "csv", "xlsx": "workbook", "xls": "workbook", "ods": "workbook
 _LIST_RECORDS = 50  # records that give a CSV file's width
 
 
-def read_table(path, layout: Layout, *, dataset: str | None = None, resource: str | None = None) -> ParsedTable:
-    """Read one sheet or CSV file as configured by `layout`. Raises SourceFormatError."""
+def read_table(path, layout: Layout, *, dataset: str | None = None, resource: str | None = None,
+               limits: ReadLimits | None = None) -> ParsedTable:
+    """Read one sheet or CSV file as configured by `layout`, within `limits`. Raises SourceFormatError."""
+    limits = limits or ReadLimits()
     where = Where(Path(path), dataset, resource, layout.sheet)
     if not where.path.is_file():
         raise FetchError(f"{where}: file not found at {where.path}", dataset=dataset, resource=resource)
     if where.path.stat().st_size == 0:
         raise where.fail("the file is empty")
+    check_file_size(where, limits)
     fmt = sniff(where)
     # A configured format is a claim about the file; contradicting bytes mean a wrong file.
     if layout.format != "auto" and _FAMILY[fmt] != _FAMILY[layout.format]:
@@ -31,6 +35,7 @@ def read_table(path, layout: Layout, *, dataset: str | None = None, resource: st
     if fmt == "csv":
         where.sheet = None
         return read_csv(where, layout)
+    check_workbook(where, fmt, limits)
     return read_workbook(where, layout, fmt)
 
 
@@ -59,6 +64,7 @@ def list_sheets(path) -> tuple[str, list[SheetInfo]]:
     path = Path(path)
     fmt = sniff_format(path)
     if fmt != "csv":
+        check_workbook(Where(path), fmt, ReadLimits())
         return fmt, sheets(path)
     with open(path, "rb") as f:
         n_lines = sum(1 for _ in f)
@@ -69,8 +75,10 @@ def list_sheets(path) -> tuple[str, list[SheetInfo]]:
 def head_rows(path, sheet: str | None, n: int) -> list[list[str]]:
     """The first `n` physical rows as text cells, as the reader sees them (blank rows kept)."""
     path = Path(path)
-    if sniff_format(path) == "csv":
+    fmt = sniff_format(path)
+    if fmt == "csv":
         return sample_records(path, n).records
+    check_workbook(Where(path), fmt, ReadLimits())
     return workbook_head_rows(path, sheet, n)
 
 
