@@ -94,3 +94,48 @@ def test_missing_file_and_bad_yaml(tmp_path):
     p.write_text("name: [unclosed")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(p)
+
+
+_VOCAB = """
+    name: x
+    countries: [SOM]
+    sources:
+      vocabularies:
+        - id: sectors
+          table: sectors
+          dataset: d
+          path: {path}
+          {extra}
+    """
+
+
+@pytest.mark.parametrize("path", ["../../../../etc/passwd", "/etc/passwd", "ok/../../passwd"])
+def test_config_check_refuses_paths_outside_the_snapshot(tmp_path, path):
+    with pytest.raises(ConfigError) as e:
+        load_config(_write(tmp_path, _VOCAB.format(path=path, extra="")))
+    msg = str(e.value)
+    assert "leaves the snapshot root" in msg and "allow_outside_snapshot" in msg and "sources" in msg
+    assert "root:" not in msg  # the file is never opened: nothing of it can be echoed
+
+
+def test_allow_outside_snapshot_is_explicit_and_does_not_force_a_reload(tmp_path):
+    cfg = load_config(_write(tmp_path, _VOCAB.format(path="/srv/shared/sectors.csv", extra="allow_outside_snapshot: true")))
+    res = cfg.sources.vocabularies[0]
+    assert res.allow_outside_snapshot
+    assert res.fingerprint() == res.model_copy(update={"allow_outside_snapshot": False}).fingerprint()
+
+
+def test_snapshot_fetcher_refuses_a_symlink_out_of_the_root(tmp_path):
+    from pipelines.lib.config import Resource
+    from pipelines.lib.errors import FetchError
+    from pipelines.lib.hdx.snapshot import SnapshotFetcher
+
+    outside = tmp_path / "secret.csv"
+    outside.write_text("root:x:0:0\n")
+    root = tmp_path / "snap"
+    root.mkdir()
+    (root / "sectors.csv").symlink_to(outside)
+    res = Resource(id="sectors", table="sectors", dataset="d", path="sectors.csv")
+    with pytest.raises(FetchError) as e:
+        SnapshotFetcher(root).fetch(res)
+    assert "outside the snapshot root" in str(e.value) and "root:x" not in str(e.value)

@@ -42,6 +42,12 @@ SOURCE_KINDS = ("presence", "needs", "funding", "flows", "admin", "population", 
 PARTITIONED_KINDS = ("presence", "needs")
 
 
+def inside_root(path: str) -> bool:
+    """A relative path with no '..' part: it cannot leave the folder it is joined to (symlinks aside)."""
+    p = Path(path)
+    return not p.is_absolute() and not path.startswith(("~", "\\")) and ".." not in p.parts and ":" not in path[:2]
+
+
 class ConfigError(ValueError):
     """A configuration problem, worded for the person who edits the YAML."""
 
@@ -108,6 +114,17 @@ class Resource(_Strict):
         None, description="3W/4W mapping: canonical field -> HXL hashtag pattern (#adm1+code) or column name"
     )
     constants: dict[str, str] = Field(default_factory=dict, description="fixed values for fields the file lacks")
+    allow_outside_snapshot: bool = Field(
+        False, description="let path/metadata be absolute or climb out with '..' (a file you trust outside the snapshot)")
+
+    @model_validator(mode="after")
+    def _inside_snapshot(self):
+        for key in ("path", "metadata"):
+            value = getattr(self, key)
+            if value and not self.allow_outside_snapshot and not inside_root(value):
+                raise ValueError(f"{key} {value!r} leaves the snapshot root (absolute, or '..'); use a path under the "
+                                 "snapshot, or set allow_outside_snapshot: true for a file you trust")
+        return self
 
     @field_validator("country")
     @classmethod
@@ -126,7 +143,7 @@ class Resource(_Strict):
 
     def fingerprint(self) -> str:
         """Hash of everything that changes how the file is read; a change forces a reload."""
-        payload = self.model_dump(mode="json", exclude={"search", "metadata"})
+        payload = self.model_dump(mode="json", exclude={"search", "metadata", "allow_outside_snapshot"})
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 

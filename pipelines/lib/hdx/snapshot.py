@@ -67,16 +67,27 @@ class SnapshotFetcher:
     def _file(self, res: Resource) -> Path:
         if not res.path:
             raise fetch_error(res, f"no snapshot path configured (set `path:` under the snapshot root {self.root})")
-        path = self.root / res.path
+        path = self._inside(res, res.path)
         if not path.is_file():
             raise fetch_error(res, f"snapshot file not found: {path}")
+        return path
+
+    def _inside(self, res: Resource, relative: str) -> Path:
+        """root / relative, refused when it resolves outside the root (a '..' or a symlink out)."""
+        path = self.root / relative
+        if res.allow_outside_snapshot:
+            return path
+        root = self.root.resolve()
+        if not path.resolve().is_relative_to(root):
+            raise fetch_error(res, f"{relative!r} resolves outside the snapshot root {root}; set "
+                                   "allow_outside_snapshot: true on the resource only for a file you trust")
         return path
 
     def _lineage(self, res: Resource, path: Path) -> tuple[dict, dict]:
         """The CKAN package and resource recorded for `res`; without metadata, the file's mtime."""
         if not res.metadata:
             return {}, {"last_modified": _mtime_iso(path)}
-        meta_path = self.root / res.metadata
+        meta_path = self._inside(res, res.metadata)
         try:
             package = load_package(meta_path)
         except FileNotFoundError:
