@@ -7,13 +7,14 @@
   every page loads in headless Chromium (Debian's `chromium`) from file:// with no console error, no failed
   load and no request beyond local files; every chart is there with alt text and its table; a phone-width
   viewport never scrolls sideways. Headline figures and checksums are recomputed from the published CSVs.
-  Screenshots go to the test's tmp dir (paths printed).
+  Screenshots go to the test's tmp dir, or $CLUSTERWATCH_SCREENSHOT_DIR when set (paths printed).
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 
@@ -150,6 +151,7 @@ def check_site_in_browser(browser, published: Path, shots: Path) -> dict:
     pages = sorted(site.glob("*.html"))
     countries = json.loads((published / "manifest.json").read_text())["config"]["countries"]
     assert {p.stem for p in pages} == {"index", *countries}
+    shots = Path(os.environ.get("CLUSTERWATCH_SCREENSHOT_DIR") or shots)  # a lasting folder, for review
     shots.mkdir(parents=True, exist_ok=True)
     index_facts = None
     for page in pages:
