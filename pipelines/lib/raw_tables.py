@@ -27,6 +27,13 @@ RAW_TABLES: dict[str, tuple[str, ...]] = {
         "protection", "shelter", "nfi", "wash", "early_recovery", "general_protection", "child_protection",
         "gbv", "mine_action", "hlp", "refugee", "final_pin", *REFERENCE_COLUMNS,
     ),
+    # JIAF global workbook, sheet Severity (wide: severity phase 1-5 per cluster, then Final Severity).
+    "jiaf_severity": (
+        "admin_0", "iso3", "admin_1", "admin_1_p_code", "admin_2", "admin_2_p_code", "admin_3", "admin_3_p_code",
+        "cccm", "education", "nutrition", "food_security", "health", "protection", "shelter", "nfi", "wash",
+        "early_recovery", "child_protection", "gbv", "mine_action", "hlp", "general_protection", "final_severity",
+        *REFERENCE_COLUMNS,
+    ),
     # Horn of Africa drought caseloads by cluster (group header prefixes the per-cluster columns).
     "drought_needs": (
         "location_admin3_pcode", "location_woreda", "location_zone", "location_admin2_pcode", "location_region",

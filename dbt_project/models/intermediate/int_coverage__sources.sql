@@ -22,6 +22,7 @@ with need_candidates as (
         reference_year,
         need_period_start,
         need_period_end,
+        need_measure,
         bool_or(admin_level = 1) as has_admin1,
         bool_or(admin_level = 2) as has_admin2
     from {{ ref('int_needs') }}
@@ -103,6 +104,7 @@ joined as (
         n.reference_year as need_year,
         n.need_period_start,
         n.need_period_end,
+        n.need_measure,
         n.has_admin1 as need_has_admin1,
         n.has_admin2 as need_has_admin2,
         p.presence_source_keys,

@@ -8,6 +8,8 @@
 --     admin3 units of one admin2 are disjoint, so their PIN adds up — but only where the same resource has no
 --     admin2 row of its own for that unit and sector (never both: no double counting).
 --   * Nothing is summed across sectors: `Intersectoral` is only ever the source's own intersectoral figure.
+--   * population_group: 'refugees' for a figure of one population group that the source keeps apart from its
+--     totals (the JIAF Refugee column, outside Final PiN); null = the source's figure for everyone.
 with components as (
     select * from {{ ref('int_needs__hno') }} where is_usable
     union all by name
@@ -26,6 +28,7 @@ direct as (
         admin1_pcode,
         admin2_pcode,
         sector_code,
+        population_group,
         cast(sum(people_in_need) as bigint) as people_in_need,
         cast(sum(people_targeted) as bigint) as people_targeted,
         cast(sum(people_reached) as bigint) as people_reached,
@@ -46,6 +49,7 @@ from_admin3 as (
         admin1_pcode,
         admin2_pcode,
         sector_code,
+        population_group,
         cast(sum(people_in_need) as bigint) as people_in_need,
         cast(sum(people_targeted) as bigint) as people_targeted,
         cast(sum(people_reached) as bigint) as people_reached,
@@ -69,6 +73,7 @@ combined as (
           and d.admin_level = 2
           and d.admin2_pcode = a.admin2_pcode
           and d.sector_code = a.sector_code
+          and d.population_group is not distinct from a.population_group
     )
 )
 
@@ -81,6 +86,7 @@ select
     c.admin1_pcode,
     c.admin2_pcode,
     c.sector_code,
+    c.population_group,
     c.people_in_need,
     c.people_targeted,
     c.people_reached,
@@ -88,7 +94,8 @@ select
     c.summed_from_admin3,
     s.reference_year,
     s.need_period_start,
-    s.need_period_end
+    s.need_period_end,
+    s.need_measure
 from combined as c
 left join {{ ref('int_needs__sources') }} as s
     on s.source_key = c.source_key

@@ -11,6 +11,8 @@
 --     P-Code is, 1 when only Admin 1 P-Code is (SOM rows have admin2 codes and a blank Admin 1 P-Code: level 2,
 --     admin1 from the lookup's parent). Admin 1/2 p-codes come from normalised.admin_lookup (TCD0101-style
 --     ISO3-prefixed codes resolve as they are). Level-3 rows keep their admin2 p-code; int_needs sums them.
+--   * The Refugee column is a population group, not a cluster: its rows keep population_group = 'refugees'
+--     (sector Multi, the refugee response); Final PiN excludes refugees, so it is never added to them.
 --   * Two columns of the same row that map to the same sector (Protection and General Protection -> PRO,
 --     Shelter and NFI -> SHL) are never summed: the larger is kept (the overall figure), the other is
 --     `superseded` (not a data problem, so not a quality issue).
@@ -110,6 +112,7 @@ select
     'jiaf' as need_source,
     {{ need_row_admin_columns() }},
     figure_field as sector_field,
+    case when figure_field = 'refugee' then 'refugees' end as population_group,
     sector_raw,
     sector_code,
     figure_field,

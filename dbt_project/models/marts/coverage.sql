@@ -16,6 +16,15 @@
 --     and no need have people_in_need null.
 --   * people_targeted / people_reached: from the needs source when it gives them (HNO Targeted/Reached,
 --     drought Target/Reached), else the sum of the presence rows' figures (reach_source says which).
+--   * local_partner_count: those partners that count as local or national (int_coverage__organisations: national
+--     NGOs, government, the country's own Red Cross / Red Crescent society); local_partner_share =
+--     local_partner_count / partner_count (null when partners are unknown or none).
+--   * severity: the unit's JIAF Final Severity phase (1-5) from the severity resource of the needs year;
+--     sector_severity: the phase of the row's sector where the sheet has a column for it (int_coverage__severity).
+--   * need_measure: what people_in_need counts for the chosen source (in_need, or affected for the drought
+--     caseload). population_group: 'refugees' on a row whose need is the JIAF Refugee column (sector Multi);
+--     the unit's Intersectoral row carries refugees_in_need (Final PiN excludes them) and population_group_note
+--     says how its total is built.
 --   * pin_per_partner = people_in_need / partner_count (null when no partner); reached_share =
 --     people_reached / people_in_need (null when either is unknown or people_in_need is 0).
 with choice as (
@@ -31,7 +40,7 @@ needs as (
 ),
 
 needs_admin2 as (
-    select n.country_code, n.admin1_pcode, n.admin2_pcode, n.sector_code,
+    select n.country_code, n.admin1_pcode, n.admin2_pcode, n.sector_code, n.population_group,
            n.people_in_need, n.people_targeted, n.people_reached
     from needs as n
     join choice as c on c.country_code = n.country_code
@@ -39,7 +48,7 @@ needs_admin2 as (
 ),
 
 needs_admin1_own as (
-    select n.country_code, n.admin1_pcode, n.sector_code,
+    select n.country_code, n.admin1_pcode, n.sector_code, n.population_group,
            n.people_in_need, n.people_targeted, n.people_reached
     from needs as n
     join choice as c on c.country_code = n.country_code
@@ -47,7 +56,7 @@ needs_admin1_own as (
 ),
 
 needs_admin1_from_admin2 as (
-    select n.country_code, n.admin1_pcode, n.sector_code,
+    select n.country_code, n.admin1_pcode, n.sector_code, n.population_group,
            cast(sum(n.people_in_need) as bigint) as people_in_need,
            cast(sum(n.people_targeted) as bigint) as people_targeted,
            cast(sum(n.people_reached) as bigint) as people_reached
@@ -59,53 +68,51 @@ needs_admin1_from_admin2 as (
           where o.country_code = n.country_code
             and o.admin1_pcode = n.admin1_pcode
             and o.sector_code = n.sector_code
+            and o.population_group is not distinct from n.population_group
       )
     group by all
 ),
 
 need_side as (
-    select country_code, admin1_pcode, admin2_pcode, sector_code, people_in_need, people_targeted, people_reached
+    select country_code, admin1_pcode, admin2_pcode, sector_code, population_group, people_in_need,
+           people_targeted, people_reached
     from needs_admin2
     union all
-    select country_code, admin1_pcode, cast(null as varchar), sector_code, people_in_need, people_targeted, people_reached
+    select country_code, admin1_pcode, cast(null as varchar), sector_code, population_group, people_in_need,
+           people_targeted, people_reached
     from needs_admin1_own
     union all
-    select country_code, admin1_pcode, cast(null as varchar), sector_code, people_in_need, people_targeted, people_reached
+    select country_code, admin1_pcode, cast(null as varchar), sector_code, population_group, people_in_need,
+           people_targeted, people_reached
     from needs_admin1_from_admin2
 ),
 
+-- Refugees in need per unit (JIAF Refugee column), kept apart from the unit's Intersectoral figure.
+unit_refugees as (
+    select country_code, admin1_pcode, admin2_pcode, cast(sum(people_in_need) as bigint) as refugees_in_need
+    from need_side
+    where population_group = 'refugees'
+    group by all
+),
+
 presence_rows as (
-    select
-        p.country_code,
-        p.admin1_pcode,
-        case when c.admin_level = 2 then p.admin2_pcode end as admin2_pcode,
-        p.sector_code,
-        p.org_key,
-        coalesce(p.org_acronym, p.org_name) as org_label,
-        p.people_targeted,
-        p.people_reached
-    from {{ ref('int_presence') }} as p
-    join choice as c
-        on c.country_code = p.country_code
-       and list_contains(string_split(c.presence_source_keys, ', '), p.source_key)
-    where p.is_usable
-      and (c.admin_level = 1 or p.admin2_pcode is not null)
+    select country_code, admin1_pcode, admin2_pcode, sector_code, org_key, org_label, is_local,
+           people_targeted, people_reached
+    from {{ ref('int_coverage__presence') }}
+    where at_coverage_level
 ),
 
 -- Sectors the chosen presence resources report anywhere in the country (any usable row, any admin level).
 reported_sectors as (
-    select distinct p.country_code, p.sector_code
-    from {{ ref('int_presence') }} as p
-    join choice as c
-        on c.country_code = p.country_code
-       and list_contains(string_split(c.presence_source_keys, ', '), p.source_key)
-    where p.is_usable
+    select distinct country_code, sector_code
+    from {{ ref('int_coverage__presence') }}
 ),
 
 presence_side as (
     select
         country_code, admin1_pcode, admin2_pcode, sector_code,
         count(distinct org_key) as partner_count,
+        count(distinct org_key) filter (where is_local) as local_partner_count,
         string_agg(distinct org_label, '; ' order by org_label) as partners,
         cast(sum(people_targeted) as bigint) as people_targeted,
         cast(sum(people_reached) as bigint) as people_reached
@@ -116,6 +123,7 @@ presence_side as (
     select
         country_code, admin1_pcode, admin2_pcode, 'Intersectoral' as sector_code,
         count(distinct org_key),
+        count(distinct org_key) filter (where is_local),
         string_agg(distinct org_label, '; ' order by org_label),
         cast(sum(people_targeted) as bigint),
         cast(sum(people_reached) as bigint)
@@ -129,6 +137,7 @@ joined as (
         coalesce(n.admin1_pcode, p.admin1_pcode) as admin1_code,
         coalesce(n.admin2_pcode, p.admin2_pcode) as admin2_code,
         coalesce(n.sector_code, p.sector_code) as sector_code,
+        n.population_group,
         n.people_in_need,
         coalesce(n.people_targeted, p.people_targeted) as people_targeted,
         coalesce(n.people_reached, p.people_reached) as people_reached,
@@ -137,6 +146,7 @@ joined as (
             when p.people_targeted is not null or p.people_reached is not null then 'presence'
         end as reach_source,
         p.partner_count,
+        p.local_partner_count,
         p.partners,
         n.country_code is not null as has_need,
         p.country_code is not null as has_presence
@@ -172,6 +182,23 @@ select
     j.people_reached,
     case when r.country_code is not null then coalesce(j.partner_count, 0) end as partner_count,
     j.partners,
+    case when r.country_code is not null then coalesce(j.local_partner_count, 0) end as local_partner_count,
+    case when j.partner_count > 0 then round(j.local_partner_count / j.partner_count, 4) end as local_partner_share,
+    us.severity,
+    ss.severity as sector_severity,
+    us.severity_basis,
+    c.need_measure,
+    j.population_group,
+    case when j.sector_code = 'Intersectoral' then ur.refugees_in_need end as refugees_in_need,
+    case
+        when j.population_group = 'refugees'
+            then 'Refugees in need (JIAF Refugee column): a population group the Final PiN excludes; kept as its '
+                 || 'own figure here and never added to the Intersectoral row'
+        when j.sector_code = 'Intersectoral' and ur.refugees_in_need is not null and j.people_in_need is not null
+            then 'Final PiN ' || j.people_in_need || ' excludes refugees: ' || ur.refugees_in_need
+                 || ' refugees in need are reported apart (JIAF Refugee column, row sector Multi); with them '
+                 || (j.people_in_need + ur.refugees_in_need)
+    end as population_group_note,
     case when j.partner_count > 0 then round(j.people_in_need / j.partner_count, 1) end as pin_per_partner,
     case when j.people_in_need > 0 then round(j.people_reached / j.people_in_need, 4) end as reached_share,
     j.reach_source,
@@ -199,6 +226,20 @@ left join units as u2
     on u2.country_code = j.country_code and u2.admin_level = 2 and u2.pcode = j.admin2_code
 left join sectors as s
     on s.sector_code = j.sector_code
+left join unit_refugees as ur
+    on ur.country_code = j.country_code
+   and ur.admin1_pcode = j.admin1_code
+   and ur.admin2_pcode is not distinct from j.admin2_code
+left join {{ ref('int_coverage__severity') }} as us
+    on us.country_code = j.country_code
+   and us.admin1_code = j.admin1_code
+   and us.admin2_code is not distinct from j.admin2_code
+   and us.sector_code = 'Intersectoral'
+left join {{ ref('int_coverage__severity') }} as ss
+    on ss.country_code = j.country_code
+   and ss.admin1_code = j.admin1_code
+   and ss.admin2_code is not distinct from j.admin2_code
+   and ss.sector_code = j.sector_code
 left join (
     select country_code, sector_code from reported_sectors
     union
