@@ -202,6 +202,26 @@ class GapThresholds(_Strict):
         2.0, gt=0, description="PIN per partner above this multiple of the country median is thin_presence"
     )
     min_people_in_need: int = Field(1000, ge=0, description="ignore units with fewer people in need")
+    crowded_factor: float = Field(
+        3.0, gt=1, description="partners per person in need above this multiple of the country-sector median is crowded"
+    )
+    crowded_min_partners: int = Field(3, ge=2, description="a unit needs at least this many partners to be crowded")
+    underreported_factor: float = Field(
+        0.25, gt=0, lt=1,
+        description="a sector with fewer organisations than this share of what similar sectors (or the previous 3W) "
+        "have is flagged possibly_underreported",
+    )
+    severity_weights: dict[int, float] = Field(
+        default_factory=lambda: {1: 0.25, 2: 0.5, 3: 1.0, 4: 2.0, 5: 4.0},
+        description="JIAF severity phase -> weight of people uncovered in a gap's priority (unknown phase: 1)",
+    )
+
+    @field_validator("severity_weights")
+    @classmethod
+    def _phases(cls, v):
+        if set(v) != {1, 2, 3, 4, 5} or any(w < 0 for w in v.values()):
+            raise ValueError("give a weight of 0 or more for each JIAF phase 1, 2, 3, 4 and 5")
+        return v
 
 
 class PublishSettings(_Strict):

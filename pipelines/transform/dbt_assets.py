@@ -33,6 +33,10 @@ def dbt_vars(settings: ClusterwatchSettings) -> dict:
         "gap_low_reach_share": cfg.gaps.low_reach_share,
         "gap_thin_presence_factor": cfg.gaps.thin_presence_factor,
         "gap_min_people_in_need": cfg.gaps.min_people_in_need,
+        "gap_crowded_factor": cfg.gaps.crowded_factor,
+        "gap_crowded_min_partners": cfg.gaps.crowded_min_partners,
+        "gap_underreported_factor": cfg.gaps.underreported_factor,
+        "gap_severity_weights": {str(k): w for k, w in cfg.gaps.severity_weights.items()},
     }
 
 

@@ -5,6 +5,8 @@
 --   * sector_not_reported: one row per country × sector with needs that the country's 3W/4W never reports
 --     (Chad's 3W files child protection and GBV under Protection). In both cases coverage has
 --     partner_count NULL and presence_reported false, and gaps lists no no_presence gap for those cells.
+--   * possibly_underreported: one row per country × sector whose 3W/4W looks incomplete
+--     (int_coverage__reporting); its gaps carry the same flag.
 select
     'coverage' as source,
     c.need_source_key as source_key,
@@ -71,3 +73,24 @@ from (
 join {{ ref('int_coverage__sources') }} as c
     on c.country_code = v.country_code
 where c.presence_source_keys is not null
+
+union all
+
+select
+    'coverage',
+    c.need_source_key,
+    c.need_dataset_id,
+    cast(null as varchar),
+    cast(null as bigint),
+    r.country_code,
+    r.sector_code,
+    'sector',
+    r.sector_code,
+    'possibly_underreported',
+    r.country_code || ': the 3W/4W (' || c.presence_source_keys || ') looks incomplete for ' || r.sector_code
+      || ' (' || r.underreported_reason || '); its gaps are flagged possibly_underreported',
+    'warning'
+from {{ ref('int_coverage__reporting') }} as r
+join {{ ref('int_coverage__sources') }} as c
+    on c.country_code = r.country_code
+where r.possibly_underreported
