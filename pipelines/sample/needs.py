@@ -1,4 +1,4 @@
-"""Humanitarian needs: the HPC global HNO (admin 0/1/2 mixed) and a wide JIAF PiN workbook."""
+"""Humanitarian needs: the HPC global HNO (admin 0/1/2 mixed) and a JIAF workbook (wide PiN and Severity sheets)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -35,7 +35,10 @@ JIAF_CLUSTERS = ["CCCM", "Education", "Nutrition", "Food Security", "Health", "P
                  "Refugee"]
 JIAF_HEADER = ["Admin 0", "ISO3", "Admin 1", "Admin 1 P-Code", "Admin 2", "Admin 2 P-Code", "Admin 3",
                "Admin 3 P-Code", "Population", "Population Group", *JIAF_CLUSTERS, "Final PiN"]
-
+# The Severity sheet: two group rows above the names (row 2 blank), phases 1-5 per cluster, Final Severity last.
+SEVERITY_CLUSTERS = ["CCCM", "Education", "Nutrition", "Food Security", "Health", "Protection", "Shelter", "NFI",
+                     "WASH", "EARLY RECOVERY", "Child Protection", "GBV", "Mine Action", "HLP", "General Protection"]
+SEVERITY_HEADER = [*JIAF_HEADER[:8], *SEVERITY_CLUSTERS, "Final Severity"]
 
 JIAF_TO_HPC = {"CCCM": ("CCM", "Camp Coordination And Camp Management"), "Education": ("EDU", "Education"),
                "Nutrition": ("NUT", "Nutrition"), "Food Security": ("FSC", "Food Security"),
@@ -184,18 +187,43 @@ def _jiaf_rows(world, rng) -> list[list]:
     return rows
 
 
+def _severity_rows(jiaf_rows: list[list], rng) -> list[list]:
+    """One row per PiN unit: a phase per cluster that has PiN (0 now and then: not assessed, as in the real
+    sheet), some averaged to decimals; Final Severity is the highest cluster phase."""
+    col = {name: i for i, name in enumerate(JIAF_HEADER)}
+    rows = []
+    for r in jiaf_rows:
+        ratio = (r[col["Final PiN"]] or 0) / r[col["Population"]] if r[col["Final PiN"]] != "" else 0
+        base = 1 + min(3.0, ratio * 5)
+        phases = []
+        for name in SEVERITY_CLUSTERS:
+            pin = r[col[name.title() if name == "EARLY RECOVERY" else name]]
+            if pin in (None, ""):
+                phases.append(None)
+            elif rng.random() < 0.05:
+                phases.append(0.0)
+            else:
+                p = min(5.0, max(1.0, base + rng.uniform(-1, 1.2)))
+                phases.append(round(p, 2) if rng.random() < 0.1 else float(round(p)))
+        final = max((p for p in phases if p), default=None)
+        rows.append([*r[:8], *phases, float(round(final)) if final else None])
+    return rows
+
+
 def write_needs(out: Path, world: dict[str, Country], seed: int) -> dict[str, FileInfo]:
     jiaf = _jiaf_rows(world, make_rng(seed, "jiaf/XCA"))
+    severity = _severity_rows(jiaf, make_rng(seed, "jiaf-severity/XCA"))
     rows = itertools.chain(_hno_xar(world, make_rng(seed, "hno/XAR")),
                            _hno_xbo(world, make_rng(seed, "hno/XBO")), _hno_xca(jiaf))
     n = write_csv(out / HNO_FILE, HNO_HEADER, rows)
-    write_jiaf(out / JIAF_FILE, jiaf)
+    write_jiaf(out / JIAF_FILE, jiaf, severity)
     return {HNO_FILE: FileInfo(n, "csv", "utf-8", ",", 1, kind="needs"),
             JIAF_FILE: FileInfo(len(jiaf), "xlsx", header_rows=2, sheet="PiN", kind="needs")}
 
 
-def write_jiaf(path: Path, rows: list[list]) -> None:
-    """Sheet PiN: row 1 merged group labels ('Populaton' [sic]), row 2 names, panes frozen at E3."""
+def write_jiaf(path: Path, rows: list[list], severity: list[list]) -> None:
+    """Sheet PiN: row 1 merged group labels ('Populaton' [sic]), row 2 names, panes frozen at E3.
+    Sheet Severity: row 1 group labels, row 2 blank, row 3 names."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -209,6 +237,12 @@ def write_jiaf(path: Path, rows: list[list]) -> None:
     for row in rows:
         ws.append(row)
     ws.freeze_panes = "E3"
+    sev = wb.create_sheet("Severity")
+    sev["A1"] = "Location"
+    sev.append([])
+    sev.append(SEVERITY_HEADER)
+    for row in severity:
+        sev.append(row)
     # openpyxl writes '' as an empty inline-string cell; give it an explicit empty text, as Excel does.
     blank = re.compile(rb'<c r="([A-Z]+\d+)" t="inlineStr" ?/>')
 
