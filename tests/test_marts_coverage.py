@@ -124,7 +124,8 @@ def rows(con, sql: str, params=None) -> list[tuple]:
 
 def test_dbt_build_ran_unit_tests_and_data_tests(built):
     log = built["dbt_log"]
-    assert "Completed successfully" in log
+    # warn-severity tests (e.g. FTS corrections that make funding negative) do not fail the build
+    assert re.search(r"Done\. PASS=\d+ WARN=\d+ ERROR=0 SKIP=0", log), log[-2000:]
     for unit_test in (
         "test_hno_totals_only",
         "test_hno_all_is_intersectoral_never_a_sum",
@@ -135,6 +136,8 @@ def test_dbt_build_ran_unit_tests_and_data_tests(built):
         "test_presence_org_name_acronym_split",
         "test_presence_unknown_sector_excluded_not_dropped",
         "test_quality_unknown_sector_is_an_issue",
+        "test_gaps_types_and_severity",
+        "test_partners_by_type_one_type_per_partner_and_local_split",
     ):
         assert unit_test in log, f"unit test {unit_test} did not run"
 
