@@ -114,6 +114,9 @@ class Resource(_Strict):
         None, description="3W/4W mapping: canonical field -> HXL hashtag pattern (#adm1+code) or column name"
     )
     constants: dict[str, str] = Field(default_factory=dict, description="fixed values for fields the file lacks")
+    number_format: Literal["en", "fr", "plain"] = Field(
+        "en", description="how figures are written: en 1,234.5; fr 1.234,5; plain 1234.5 (machine-written). "
+        "A value that could be read two ways ('1.234' in en) is excluded and reported, never guessed")
     allow_outside_snapshot: bool = Field(
         False, description="let path/metadata be absolute or climb out with '..' (a file you trust outside the snapshot)")
 

@@ -141,6 +141,7 @@ def add_lineage(rows: pa.Table, res: Resource, fetched: FetchedFile, partition: 
         .append_column("_loaded_at", pa.array([loaded_at] * n, type=pa.timestamp("us")))
         .append_column("_source_key", const(res.id))
         .append_column("_partition", const(partition))
+        .append_column("_number_format", const(res.number_format))
     )
 
 

@@ -31,6 +31,7 @@ LINEAGE_COLUMNS = (
     "_loaded_at",
     "_source_key",
     "_partition",
+    "_number_format",  # the resource's config number_format: dbt's parse_count reads figures by it
 )
 ALL_PARTITIONS = "all"  # _partition value for sources that are not split by country
 

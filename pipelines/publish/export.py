@@ -22,6 +22,25 @@ def _columns(con, parquet: Path) -> list[str]:
     return [r[0] for r in con.execute(f"describe select * from read_parquet({quote_literal(parquet)})").fetchall()]
 
 
+# OWASP CSV injection: a spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def csv_safe_select(con, parquet: Path) -> str:
+    """The parquet's columns for CSV output, text cells that a spreadsheet would run as a formula prefixed
+    with ' (OWASP). Only the CSV: parquet and the analyst DuckDB keep the value as it is."""
+    out = []
+    for name, typ, *_ in con.execute(f"describe select * from read_parquet({quote_literal(parquet)})").fetchall():
+        col = quote_ident(name)
+        if typ.upper() == "VARCHAR":
+            out.append(f"case when regexp_matches({col}, {quote_literal(_FORMULA_START)}) "
+                       f"then concat(chr(39), {col}) else {col} end as {col}")
+        else:
+            out.append(col)
+    return ", ".join(out)
+
+
 def export_table(con, table: PublishedTable, out_dir: Path) -> dict:
     """Write <table>.parquet and <table>.csv (HXL row 2) into out_dir, from the mart, in a stable row order."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -41,7 +60,8 @@ def export_table(con, table: PublishedTable, out_dir: Path) -> dict:
     )
     columns = _columns(con, parquet)
     con.execute(
-        f"copy (select * from read_parquet({quote_literal(parquet)})) to {quote_literal(body)} (format csv, header false)"
+        f"copy (select {csv_safe_select(con, parquet)} from read_parquet({quote_literal(parquet)})) "
+        f"to {quote_literal(body)} (format csv, header false)"
     )
     with open(csv_path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")

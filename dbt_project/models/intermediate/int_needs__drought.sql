@@ -24,6 +24,7 @@ cells as (
         r._dataset_id,
         r._source_file,
         r._row_number,
+        r._number_format,
         r.country_code,
         r.admin1_code,
         r.admin2_code,
@@ -39,8 +40,8 @@ cells as (
 
 per_cluster as (
     select
-        _source_key, _dataset_id, _source_file, _row_number, country_code, admin1_code, admin2_code, admin3_code,
-        admin_lookup_key, cluster,
+        _source_key, _dataset_id, _source_file, _row_number, _number_format, country_code, admin1_code, admin2_code,
+        admin3_code, admin_lookup_key, cluster,
         max(case when measure = 'affected' then field end) as figure_field,
         max(case when measure = 'affected' then raw_value end) as figure_raw,
         max(case when measure = 'target' then field end) as targeted_field,
@@ -65,9 +66,9 @@ mapped as (
         c.*,
         replace(c.cluster, '_', ' ') as sector_raw,
         case when c.cluster = 'total' then 'Intersectoral' else a.sector_code end as sector_code,
-        {{ parse_count('c.figure_raw') }} as people_in_need,
-        {{ parse_count('c.targeted_raw') }} as people_targeted,
-        {{ parse_count('c.reached_raw') }} as people_reached,
+        {{ parse_count('c.figure_raw', 'c._number_format') }} as people_in_need,
+        {{ parse_count('c.targeted_raw', 'c._number_format') }} as people_targeted,
+        {{ parse_count('c.reached_raw', 'c._number_format') }} as people_reached,
         {{ reported_admin_level('c') }} as reported_admin_level,
         {{ admin_lookup_columns('k') }}
     from per_cluster as c

@@ -60,15 +60,15 @@ mapped as (
         l._row_number,
         replace(l.figure_field, '_', ' ') as sector_raw,
         case when l.figure_field = 'final_pin' then 'Intersectoral' else a.sector_code end as sector_code,
-        {{ parse_count('l.figure_raw') }} as people_in_need
+        {{ parse_count('l.figure_raw', 'l._number_format') }} as people_in_need
     from (
         select figure_field, figure_raw, country_code, admin1_code, admin2_code, admin3_code, admin_lookup_key,
-               _source_key, _dataset_id, _source_file, _row_number
+               _source_key, _dataset_id, _source_file, _row_number, _number_format
         from long_rows
         where figure_raw <> '-'  -- '-' means none, like an empty cell
         union all
         select figure_field, figure_raw, country_code, admin1_code, admin2_code, admin3_code, admin_lookup_key,
-               _source_key, _dataset_id, _source_file, _row_number
+               _source_key, _dataset_id, _source_file, _row_number, _number_format
         from empty_rows
     ) as l
     left join aliases as a

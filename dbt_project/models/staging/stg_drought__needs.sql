@@ -35,5 +35,6 @@ select
     try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
     try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
     {{ admin_key_columns(country_column, 'location_admin1_pcode', 'location_region', 'location_admin2_pcode', 'location_zone') }},
+    _number_format,
     {{ lineage_columns() }}
 from {{ source('raw', 'drought_needs') }}

@@ -34,5 +34,6 @@ select
     try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
     try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
     {{ admin_key_columns('iso3', 'admin_1_p_code', 'admin_1', 'admin_2_p_code', 'admin_2') }},
+    _number_format,
     {{ lineage_columns() }}
 from {{ source('raw', 'jiaf_pin') }}
