@@ -426,3 +426,66 @@ def test_confidence_and_plan_types(con, plan_rows):
         assert (bridged is None) == (reasons is None)
         if bridged:
             assert all(y in reasons for y in bridged.split(","))
+
+
+# ---- funding_by_organisation -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def organisation_responses(cfg, real_snapshot) -> dict[tuple[str, int], dict]:
+    """The FTS groupby=organization responses of the config, read with json, by (country, plan id)."""
+    import json
+
+    out = {}
+    for res in cfg.resources("funding"):
+        if res.table == "fts_plan_organisations":
+            data = json.loads((real_snapshot / res.path).read_text(encoding="utf-8"))["data"]
+            out[(res.constants["country_code"], int(res.constants["plan_id"]))] = data
+    return out
+
+
+def _report(data: dict, report: str) -> dict[str, float]:
+    totals: dict[str, float] = defaultdict(float)
+    for group in data[report]["fundingTotals"]["objects"]:
+        for o in group["singleFundingObjects"]:
+            totals[o["name"]] += o["totalFunding"]
+    return dict(totals)
+
+
+def test_funding_by_organisation_matches_the_fts_responses(con, organisation_responses, plan_rows):
+    assert {k for k in organisation_responses} == {("SOM", 1063), ("ETH", 1079)}
+    rows = con.execute(
+        "select country_code, plan_id, plan_code, year, fts_organisation_name, organisation_name, requirements_usd, "
+        "funding_usd, first_level_funding_usd from marts.funding_by_organisation"
+    ).fetchall()
+    plan_of = {(r["countryCode"], int(r["id"])): (r["code"], int(r["year"])) for r in plan_rows if r["id"].strip()}
+    aliases = {_key(r["alias"]): r["org_name"] for r in _seed("org_aliases") if not r["country_code"]}
+    for key, data in organisation_responses.items():
+        got = {r[4]: r for r in rows if (r[0], r[1]) == key}
+        funding, first_level = _report(data, "report3"), _report(data, "report2")
+        reqs = {o["name"]: o["revisedRequirements"] for o in data["requirements"]["objects"]}
+        assert set(got) == set(funding) | set(first_level) | set(reqs), key
+        for name, r in got.items():
+            assert (r[2], r[3]) == plan_of[key]
+            assert (r[6] or 0) == reqs.get(name, 0) and (r[7] or 0) == funding.get(name, 0), name
+            assert (r[8] or 0) == first_level.get(name, 0), name
+            assert r[5] == aliases.get(_key(name), r[5]), name  # the alias seed's canonical name when it knows it
+        assert sum(r[7] or 0 for r in got.values()) == data["report3"]["fundingTotals"]["total"]
+    assert con.execute("select organisation_acronym from marts.funding_by_organisation "
+                       "where fts_organisation_name = 'World Food Programme' limit 1").fetchone()[0] == "WFP"
+
+
+def test_funding_by_organisation_national_share(con):
+    rows = con.execute(
+        "select country_code, plan_id, org_type_code, funding_usd, plan_national_funding_share, plan_typed_funding_share "
+        "from marts.funding_by_organisation"
+    ).fetchall()
+    for plan in {(c, p) for c, p, *_ in rows}:
+        mine = [r for r in rows if (r[0], r[1]) == plan]
+        total = sum(r[3] or 0 for r in mine)
+        national = sum(r[3] or 0 for r in mine if r[2] == "441")
+        typed = sum(r[3] or 0 for r in mine if r[2] is not None)
+        assert {r[4] for r in mine} == {pytest.approx(national / total)}
+        assert {r[5] for r in mine} == {pytest.approx(typed / total)}
+    som_national = [r for r in rows if r[0] == "SOM" and r[2] == "441"]
+    assert som_national, "Somalia's national NGOs are typed through the 3W's organisations"

@@ -199,7 +199,9 @@ def test_sample_yaml_matches_the_snapshot(snapshot):
                 find_column(parsed, ref)
             if kind == "presence":
                 assert parsed.num_rows == summary["files"][res.path]["rows"], res.id
-    data_files = {k for k, v in summary["files"].items() if v["format"] in ("csv", "xlsx")}
+    # data files: tables, and the FTS API response (JSON, not metadata)
+    data_files = {k for k, v in summary["files"].items()
+                  if v["format"] in ("csv", "xlsx") or (v["format"] == "json" and v.get("kind") != "metadata")}
     assert used == data_files
 
 

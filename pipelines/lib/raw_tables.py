@@ -53,6 +53,12 @@ RAW_TABLES: dict[str, tuple[str, ...]] = {
         "country_code", "id", "name", "code", "type_id", "type_name", "start_date", "end_date", "year",
         "requirements", "funding", "percent_funded",
     ),
+    # FTS API funding per plan by organisation, long form (readers/fts_json.py); the config adds plan_id and
+    # country_code as constants.
+    "fts_plan_organisations": (
+        "section", "direction", "organization_id", "organization_name", "object_type", "revised_requirements",
+        "orig_requirements", "total_funding", "plan_id", "country_code",
+    ),
     "fts_flows": (
         "date", "budget_year", "description", "amount_usd", "src_organization", "src_organization_types",
         "src_locations", "dest_plan", "dest_plan_code", "dest_plan_id", "dest_organization",

@@ -23,6 +23,7 @@ from pathlib import Path
 from pipelines.sample.admin import write_pcodes
 from pipelines.sample.ckan import write_ckan
 from pipelines.sample.flows import write_flows
+from pipelines.sample.fts_organisations import write_fts_organisations
 from pipelines.sample.funding import build_plans, write_fts
 from pipelines.sample.needs import write_needs
 from pipelines.sample.population import write_population
@@ -56,6 +57,7 @@ def generate(out_dir: Path, *, scale: float = 1.0, seed: int = DEFAULT_SEED) -> 
     files |= write_xca_4w(out, world, scale, seed)
     files |= write_needs(out, world, seed)
     files |= write_fts(out, world, plans, seed)
+    files |= write_fts_organisations(out, plans, seed)
     files |= write_flows(out, world, plans, scale, seed)
     files |= write_vocabularies(out, plans, fts_plan_totals(out))
     files |= write_ckan(out, world)

@@ -6,6 +6,7 @@ from pathlib import Path
 from pipelines.lib.config import Layout, ReadLimits
 from pipelines.lib.errors import FetchError, SourceFormatError
 from pipelines.lib.readers.csv_reader import read_csv
+from pipelines.lib.readers.fts_json import read_fts_organisations
 from pipelines.lib.readers.hxl import find_by_hxl
 from pipelines.lib.readers.limits import check_file_size, check_workbook
 from pipelines.lib.readers.sniff import sample_records, sniff, sniff_format
@@ -28,6 +29,8 @@ def read_table(path, layout: Layout, *, dataset: str | None = None, resource: st
     if where.path.stat().st_size == 0:
         raise where.fail("the file is empty")
     check_file_size(where, limits)
+    if layout.format == "fts_json":  # an API response, not a table: its own reader
+        return read_fts_organisations(where)
     fmt = sniff(where)
     # A configured format is a claim about the file; contradicting bytes mean a wrong file.
     if layout.format != "auto" and _FAMILY[fmt] != _FAMILY[layout.format]:
