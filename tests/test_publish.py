@@ -31,7 +31,8 @@ from pipelines.publish.files import CRASH_ENV
 from tests.test_quality import build_tiny_warehouse, refresh
 
 REPO = Path(__file__).resolve().parents[1]
-TABLES = ("coverage", "gaps", "partners_by_type", "funding_by_plan", "funding_by_cluster", "funding_flows", "cluster_activations", "quality_issues")
+TABLES = ("coverage", "gaps", "partners_by_type", "funding_by_plan", "funding_by_cluster", "funding_by_organisation",
+          "funding_flows", "cluster_activations", "quality_issues")
 
 
 def sha(path: Path) -> str:
