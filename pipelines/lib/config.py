@@ -59,8 +59,7 @@ class _Strict(BaseModel):
 class Layout(_Strict):
     """How to read a tabular file."""
 
-    # fts_json: an FTS API `groupby=organization` response (pipelines/lib/readers/fts_json.py)
-    format: Literal["auto", "csv", "xlsx", "ods", "fts_json"] = "auto"
+    format: Literal["auto", "csv", "xlsx", "ods", "fts_json"] = "auto"  # fts_json: readers/fts_json.py
     sheet: str | None = None
     header_row: int = Field(1, ge=1, description="1-based row holding the column names")
     group_header_row: int | None = Field(
