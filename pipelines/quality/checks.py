@@ -1,4 +1,5 @@
-"""Each published mart's great-expectations suite as a BLOCKING Dagster asset check.
+"""Each published mart's great-expectations suite (the comparison with its previous published version,
+quality/suites.py) as a BLOCKING Dagster asset check.
 
 A failed suite stops the mart's publish asset (Dagster skips downstream assets of a failed blocking
 check: that is the only gate). For people, the check also records in the manifest that the table is
@@ -72,9 +73,9 @@ def suite_check(table: PublishedTable, mart_key: dg.AssetKey) -> dg.AssetChecksD
         asset=mart_key,
         name=SUITE_CHECK_NAME,
         blocking=True,
-        description=f"great-expectations suite of `{table.name}` ({table.grain}): keys, nulls, accepted codes, "
-        "value ranges, reconciliation with the sources, and row count against the previous published version. "
-        "Blocks publication when any expectation fails.",
+        description=f"great-expectations suite of `{table.name}` ({table.grain}): the comparison with the previous "
+        "published version (row count; share of empty values, a warning). The mart's own rules and its "
+        "reconciliations with the sources are its dbt tests. Blocks publication when an expectation fails.",
         pool=WAREHOUSE_POOL,
     )
     def _check(context: dg.AssetCheckExecutionContext, settings: ClusterwatchSettings,
