@@ -299,6 +299,7 @@ def assert_blocked_run(data_dir: Path, code: int, output: str, before: dict[str,
     published = data_dir / "published"
     assert code == 1, output
     assert "funding_by_cluster" in output and NEGATIVE_REQUIREMENT_TEST in output
+    assert "failing row:" in output and "requirements_usd=-" in output  # the message shows dbt's failing rows
     # the dbt test keeps its failing rows readable in the warehouse: the negative requirement
     from pipelines.quality.dbt_failures import failing_rows
 

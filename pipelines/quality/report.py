@@ -53,12 +53,14 @@ def build_report(root: Path | None = None) -> dict:
     for t in PUBLISHED_TABLES:
         result = latest_result(t.name, root)
         entry = manifest.get("tables", {}).get(t.name) or {}
+        # blocked in its latest attempt (by a dbt test or the suite): failed, whatever the last suite result says
+        blocked = (entry.get("last_attempt") or {}).get("outcome") == "blocked"
         tables.append(
             {
                 "table": t.name,
                 "grain": t.grain,
-                "checked": result is not None,
-                "passed": None if result is None else result.success,
+                "checked": result is not None or blocked,
+                "passed": False if blocked else (None if result is None else result.success),
                 "serving_version": entry.get("version"),
                 "publication": entry.get("status") or "never published",
                 "reason": entry.get("reason"),

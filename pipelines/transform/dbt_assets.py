@@ -63,6 +63,23 @@ def _record_blocked_mart(context, mart: str, reason: str) -> None:
         write_quality_report()
 
 
+def _failing_rows_text(tests: list[str], per_test: int = 3) -> str:
+    """Some failing rows of each failed test, as dbt stored them (quality/dbt_failures.py), for the message."""
+    from pipelines.quality.dbt_failures import failing_rows
+    from pipelines.settings import open_warehouse, warehouse_resource
+
+    lines = []
+    try:
+        with open_warehouse(warehouse_resource(read_only=True)) as con:  # dbt has exited: the file is free
+            for test in tests:
+                n, rows = failing_rows(con, test, limit=per_test)
+                lines += [f"\n  - {test}: {n:,} failing row(s)"] + [
+                    "\n      failing row: " + ", ".join(f"{k}={str(v)[:40]}" for k, v in r.items()) for r in rows]
+    except Exception as e:  # noqa: BLE001 - the message names the tests anyway
+        lines.append(f"\n  (failing rows not readable: {type(e).__name__})")
+    return "".join(lines)
+
+
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: ClusterwatchSettings, step: DbtStep):
     """`dbt build` of the step; a failed test or model fails the step with a message naming it."""
     # Eager indirect selection, as dagster-dbt assumes when it lists each step's checks (see dbt_steps.py).
@@ -83,7 +100,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: 
     if step.mart:
         _record_blocked_mart(context, step.mart, what)
         raise dg.Failure(description=f"table {step.mart!r} was NOT published: {what}. "
-                         "The previously published version stays current.")
+                         "The previously published version stays current." + _failing_rows_text(failed))
     raise dg.Failure(description=f"dbt step {step.name}: {what}. Nothing downstream of it is published.")
 
 
