@@ -9,7 +9,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from pipelines.lib.config import Config, load_config
+from pipelines.lib.config import Config, ConfigError, load_config
+from pipelines.lib.duckdb_settings import active, activate
 from pipelines.lib.paths import DEFAULT_CONFIG, warehouse_path
 
 ENV_CONFIG = "CLUSTERWATCH_CONFIG"
@@ -29,7 +30,9 @@ def _load(path: str, mtime_ns: int) -> Config:
 def current_config(path: Path | None = None) -> Config:
     """The config in force, re-read when the file changes."""
     path = Path(path or config_path_from_env()).resolve()
-    return _load(str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    cfg = _load(str(path), path.stat().st_mtime_ns if path.exists() else 0)
+    activate(cfg.duckdb)  # every warehouse connection and the dbt subprocess follow the config's limits
+    return cfg
 
 
 class ClusterwatchSettings(dg.ConfigurableResource):
@@ -59,9 +62,14 @@ class ClusterwatchSettings(dg.ConfigurableResource):
 def warehouse_resource(*, read_only: bool = False) -> DuckDBResource:
     """The DuckDB warehouse under the data dir. Writers (raw loads, the admin lookup) take the read-write one;
     checks and publish the read-only one. Every asset that opens it shares the `duckdb_warehouse` pool."""
+    try:
+        duckdb = current_config().duckdb
+    except (ConfigError, OSError):  # no readable config yet (a bare code location): the defaults
+        duckdb = active()
+    duckdb.temp_path().mkdir(parents=True, exist_ok=True)
     return DuckDBResource(
         database=str(warehouse_path()),
-        connection_config={"access_mode": "READ_ONLY"} if read_only else {},
+        connection_config={**duckdb.connection_config(), **({"access_mode": "READ_ONLY"} if read_only else {})},
     )
 
 

@@ -702,3 +702,27 @@ def test_workbook_overview(tmp_path):
     assert pick_sheet(path, ["Data", "Lists"], " data ") == "Data"  # as read_table forgives it
     with pytest.raises(SourceFormatError, match="no sheet named 'x'"):
         pick_sheet(path, ["Data", "Lists"], "x")
+
+
+def test_workbook_is_read_in_batches_with_rows_and_columns_in_place(tmp_path, monkeypatch):
+    """A sheet that starts at C3 and spans several read batches keeps every row, its row number and column."""
+    from pipelines.lib.readers import workbook
+
+    monkeypatch.setattr(workbook, "_BATCH_ROWS", 7)  # many batches from a small sheet
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["C3"], ws["D3"], ws["E3"] = "org", "sector", "people"
+    expected = []
+    for i in range(40):
+        org, sector, people = f"org {i}", ("WASH" if i % 3 else None), (i * 10 if i % 5 else None)
+        ws.cell(4 + i, 3, org), ws.cell(4 + i, 4, sector), ws.cell(4 + i, 5, people)
+        expected.append((org, sector, None if people is None else str(people), 4 + i))
+    ws.cell(4 + 40, 6, "stray note")  # a wider last row: a made-up column name
+    path = tmp_path / "batched.xlsx"
+    wb.save(path)
+    parsed = read_table(path, Layout(header_row=3))
+    got = parsed.table.to_pylist()
+    assert parsed.columns[2:5] == ["org", "sector", "people"]
+    rows = [(r["org"], r["sector"], r["people"], r["_row_number"]) for r in got if r["org"]]
+    assert rows == expected
+    assert got[-1]["_row_number"] == 44 and got[-1][parsed.columns[5]] == "stray note"

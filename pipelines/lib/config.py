@@ -13,6 +13,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipelines.lib.duckdb_settings import DuckDBSettings
+
 # Canonical fields a 3W/4W column mapping may fill. raw.presence has exactly these columns.
 PRESENCE_FIELDS = (
     "admin1_code",
@@ -283,6 +285,7 @@ class Config(_Strict):
     )
     hdx: HdxSettings = Field(default_factory=HdxSettings)
     limits: ReadLimits = Field(default_factory=ReadLimits)
+    duckdb: DuckDBSettings = Field(default_factory=DuckDBSettings)
     sources: Sources
     gaps: GapThresholds = Field(default_factory=GapThresholds)
     publish: PublishSettings = Field(default_factory=PublishSettings)

@@ -121,7 +121,11 @@ def connect(path: Path | None = None, *, read_only: bool = False):
     path = Path(path or warehouse_path())
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    from pipelines.lib.duckdb_settings import active
+
+    settings = active()
+    settings.temp_path().mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only, config=settings.connection_config())
     try:
         yield con
     finally:

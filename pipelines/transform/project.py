@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from pipelines.lib.duckdb_settings import active
 from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR, warehouse_path
 
 
@@ -18,8 +19,9 @@ def dbt_executable() -> str:
 
 
 def dbt_env() -> dict[str, str]:
-    """Env vars the dbt profile reads; the warehouse follows CLUSTERWATCH_DATA_DIR."""
-    return {"CLUSTERWATCH_WAREHOUSE": str(warehouse_path()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    """Env vars the dbt profile reads; the warehouse follows CLUSTERWATCH_DATA_DIR, DuckDB's limits the config."""
+    return {"CLUSTERWATCH_WAREHOUSE": str(warehouse_path()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            **active().env()}
 
 
 def _newest_source_mtime() -> float:

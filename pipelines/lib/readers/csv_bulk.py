@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.lib.duckdb_settings import active
 from pipelines.lib.readers.sniff import NotUtf8
 from pipelines.lib.readers.table import Where
 
@@ -94,7 +95,7 @@ def _any_quote_in_values(columns: list[pa.ChunkedArray]) -> bool:
 
 def _read_duckdb(path: Path, delim: str, width: int, where: Where) -> list[pa.ChunkedArray] | None:
     """Strict DuckDB read; None when the file needs the lenient Python parser."""
-    con = duckdb.connect()
+    con = duckdb.connect(config=active().connection_config())  # the config's memory limit, spilling past it
     try:
         con.execute("SET enable_progress_bar = false")  # it would draw on the terminal
         padding = False  # parallel first; null_padding (short rows) makes DuckDB single-threaded

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from pathlib import Path
 
@@ -14,27 +15,48 @@ from pipelines.lib.errors import SourceFormatError
 from pipelines.lib.readers.header import build_header
 from pipelines.lib.readers.table import ParsedTable, SheetInfo, Where, finish, fold
 
+_BATCH_ROWS = 50_000
+
 
 def read_workbook(where: Where, layout: Layout, fmt: str) -> ParsedTable:
     try:
         with CalamineWorkbook.from_path(str(where.path)) as wb:
             sheet = pick_sheet(wb.sheet_names, layout.sheet, where)
             where.sheet = sheet
-            rows = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            rows = _sheet_rows(wb.get_sheet_by_name(sheet))
+            head = list(itertools.islice(rows, layout.header_row + 1))
+            if not head:
+                raise where.fail("the sheet is empty")
+            header = build_header([[cell_text(v) or "" for v in r] for r in head], layout, where)
+            body = itertools.chain(head[header.data_start - 1:], rows)
+            width, n_body, batches = max(len(r) for r in head), 0, []
+            # Column arrays batch by batch: a multi-million-row sheet never sits in Python lists whole.
+            for batch in _batched(body, _BATCH_ROWS):
+                width = max(width, max(len(r) for r in batch))
+                batches.append((len(batch), [pa.array(_column_values(batch, j), pa.string())
+                                             for j in range(max(len(r) for r in batch))]))
+                n_body += len(batch)
     except SourceFormatError:
         raise
     except Exception as e:  # calamine raises its own errors, and ValueError/OSError on garbage
         raise where.fail(f"cannot read the {fmt} workbook ({type(e).__name__}: {e})") from None
-    if not rows:
-        raise where.fail("the sheet is empty")
-    head_rows = [[cell_text(v) or "" for v in r] for r in rows[: layout.header_row + 1]]
-    header = build_header(head_rows, layout, where)
-    body = rows[header.data_start - 1:]
-    width = max((len(r) for r in rows), default=0)
-    data = [pa.array(_column_values(body, j), pa.string()) for j in range(width)]
-    row_numbers = pa.array(np.arange(header.data_start, header.data_start + len(body), dtype=np.int64))
+    data = [pa.chunked_array([arrays[j] if j < len(arrays) else pa.nulls(n, pa.string()) for n, arrays in batches],
+                             pa.string()) for j in range(width)]
+    row_numbers = pa.array(np.arange(header.data_start, header.data_start + n_body, dtype=np.int64))
     return finish(header, data, row_numbers, layout, format=fmt, sheet=sheet, encoding=None,
                   source=where.path.name, dataset=where.dataset, resource=where.resource)
+
+
+def _sheet_rows(ws):
+    """The sheet's rows from A1 (as to_python(skip_empty_area=False) gives them), one at a time.
+    iter_rows starts at the first used column, so the empty columns left of it are put back."""
+    lead = [""] * (ws.start[1] if ws.start else 0)
+    return (lead + r for r in ws.iter_rows()) if lead else iter(ws.iter_rows())
+
+
+def _batched(iterable, n: int):
+    while batch := list(itertools.islice(iterable, n)):
+        yield batch
 
 
 def pick_sheet(names: list[str], wanted: str | None, where: Where) -> str:
