@@ -46,9 +46,9 @@ class PublishedTable:
 
 def manifest_path() -> Path:
     """The manifest of the project's DbtProject (prepared there when the dbt sources changed)."""
-    from pipelines.transform.project import dbt_project
+    from pipelines.transform.project import manifest_path as dbt_manifest_path
 
-    return Path(dbt_project().manifest_path)
+    return dbt_manifest_path()
 
 
 def _meta(props: dict) -> dict:

@@ -6,8 +6,6 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from dagster_dbt import DbtProject
-
 from pipelines.lib.duckdb_settings import active
 from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR, warehouse_path
 
@@ -33,8 +31,20 @@ def _newest_source_mtime() -> float:
     return max(newest, (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime)
 
 
+def manifest_path() -> Path:
+    """target/manifest.json, prepared first when the dbt sources are newer. A fresh manifest is read without
+    importing dbt, so `clusterwatch --help` and `status` start fast."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+        return manifest
+    return Path(dbt_project().manifest_path)
+
+
 @lru_cache(maxsize=1)
-def dbt_project() -> DbtProject:
+def dbt_project():
+    """The DbtProject (dagster_dbt imports dbt: only the steps that run dbt call this)."""
+    from dagster_dbt import DbtProject
+
     bin_dir = str(Path(dbt_executable()).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
