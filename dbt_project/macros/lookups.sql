@@ -1,6 +1,8 @@
 {#
   The lookups every source joins through, written once:
-  - sector_alias_keys(): normalised alias -> Global Coordination Groups code, from the sector_aliases seed;
+  - sector_alias_keys(): (country_code, sector_key(alias)) -> Global Coordination Groups code, from the config's
+    sector_aliases (var, country '' = every country) before the sector_aliases seed (which holds every code and
+    name of the sectors seed too); sector_alias_join / sector_code_of: the join on it, a country's own alias first;
   - admin_key_columns(...): THE admin lookup key of a staging row, over the UNTRIMMED raw values
     (NULL and '' give the same key): admin_lookup_key, and admin_key_parts (the raw values, for int_admin_keys);
   - admin_lookup_for(table): raw admin values of one raw table -> COD p-codes, from normalised.admin_lookup
@@ -9,9 +11,34 @@
   - reported_admin_level(alias, levels, names): the most detailed admin level a source row gives.
 #}
 {% macro sector_alias_keys() -%}
-    select {{ normalise_key('alias') }} as alias_key, min(sector_code) as sector_code
-    from {{ ref('sector_aliases') }}
-    group by 1
+    select country_code, alias_key, arg_min(sector_code, priority) as sector_code
+    from (
+        {%- for a in var('sector_aliases', []) %}
+        select upper('{{ a.country or '' }}') as country_code,
+               {{ sector_key("'" ~ (a.alias | replace("'", "''")) ~ "'") }} as alias_key,
+               '{{ a.sector | replace("'", "''") }}' as sector_code, 1 as priority
+        union all
+        {%- endfor %}
+        select '' as country_code, {{ sector_key('alias') }} as alias_key, sector_code, 2 as priority
+        from {{ ref('sector_aliases') }}
+    ) as all_aliases
+    where alias_key is not null
+    group by 1, 2
+{%- endmacro %}
+
+{# Two left joins on sector_alias_keys() (CTE `keys`): the country's own alias `<alias>_c` first, then the
+   global one `<alias>`; sector_code_of(alias) picks. #}
+{% macro sector_alias_join(keys, alias, value_expr, country_expr) -%}
+    left join {{ keys }} as {{ alias }}_c
+        on {{ alias }}_c.alias_key = {{ sector_key(value_expr) }}
+       and {{ alias }}_c.country_code = {{ country_expr }}
+    left join {{ keys }} as {{ alias }}
+        on {{ alias }}.alias_key = {{ sector_key(value_expr) }}
+       and {{ alias }}.country_code = ''
+{%- endmacro %}
+
+{% macro sector_code_of(alias) -%}
+    coalesce({{ alias }}_c.sector_code, {{ alias }}.sector_code)
 {%- endmacro %}
 
 {% macro admin_key_columns(country_code, admin1_code, admin1_name, admin2_code, admin2_name) -%}

@@ -33,8 +33,9 @@ PRESENCE_FIELDS = (
     "people_targeted",
     "people_reached",
 )
-# What a 3W/4W mapping must fill: each required field, and at least one admin column.
-PRESENCE_REQUIRED = ("org_name", "sector")
+# What a 3W/4W mapping must fill: each required field, an organisation (name or acronym) and an admin column.
+PRESENCE_REQUIRED = ("sector",)
+PRESENCE_ORG_FIELDS = ("org_name", "org_acronym")
 PRESENCE_ADMIN_FIELDS = tuple(f for f in PRESENCE_FIELDS if f.startswith("admin"))
 
 SAMPLE_SNAPSHOT = "@sample"
@@ -275,6 +276,24 @@ class AdminNames(_Strict):
         return self.admin1 if admin_level == 1 else self.admin2
 
 
+class SectorAlias(_Strict):
+    """One sector label of the information manager's files -> a code of the `sectors` seed (no seed edit)."""
+
+    alias: str = Field(min_length=1, description="the label as the file gives it; matched after sector_key")
+    sector: str = Field(min_length=1, description="a sector_code of dbt_project/seeds/sectors.csv (EDU, PRO-GBV, ...)")
+    country: str | None = Field(None, description="ISO3: only this country's files; default every country")
+    note: str | None = None
+
+    @field_validator("sector")
+    @classmethod
+    def _known_code(cls, v):
+        from pipelines.lib.sector_vocab import sector_codes
+
+        if v not in sector_codes():
+            raise ValueError(f"unknown sector code {v!r}; expected one of {sorted(sector_codes())}")
+        return v
+
+
 class Config(_Strict):
     name: str
     description: str | None = None
@@ -294,6 +313,9 @@ class Config(_Strict):
         None, description="admin-name rules file, relative to this file; default pipelines/config/admin_names.yaml"
     )
     hdx_publish: HdxPublishSettings | None = None
+    sector_aliases: list[SectorAlias] = Field(
+        default_factory=list, description="extra sector labels -> codes, tried before the sector_aliases seed"
+    )
 
     # Set by load_config, not by the YAML.
     source_path: Path | None = Field(None, exclude=True)
@@ -328,7 +350,9 @@ class Config(_Strict):
                     )
                 for need in PRESENCE_REQUIRED:
                     if need not in r.columns and need not in r.constants:
-                        raise ValueError(f"{where}.columns: {need} is required")
+                        raise ValueError(f"{where}.columns: {need} is required (a column, or constants: {{{need}: CODE}})")
+                if not set(PRESENCE_ORG_FIELDS) & (set(r.columns) | set(r.constants)):
+                    raise ValueError(f"{where}.columns: org_name or org_acronym is required")
                 if not set(PRESENCE_ADMIN_FIELDS) & set(r.columns):
                     raise ValueError(f"{where}.columns: map at least one admin code or name column")
             if kind == "needs" and not (r.country or r.country_column):

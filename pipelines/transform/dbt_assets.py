@@ -37,6 +37,7 @@ def dbt_vars(settings: ClusterwatchSettings) -> dict:
         "gap_crowded_min_partners": cfg.gaps.crowded_min_partners,
         "gap_underreported_factor": cfg.gaps.underreported_factor,
         "gap_severity_weights": {str(k): w for k, w in cfg.gaps.severity_weights.items()},
+        "sector_aliases": [a.model_dump(include={"alias", "sector", "country"}) for a in cfg.sector_aliases],
     }
 
 

@@ -65,15 +65,14 @@ mapped as (
     select
         c.*,
         replace(c.cluster, '_', ' ') as sector_raw,
-        case when c.cluster = 'total' then 'Intersectoral' else a.sector_code end as sector_code,
+        case when c.cluster = 'total' then 'Intersectoral' else {{ sector_code_of('a') }} end as sector_code,
         {{ parse_count('c.figure_raw', 'c._number_format') }} as people_in_need,
         {{ parse_count('c.targeted_raw', 'c._number_format') }} as people_targeted,
         {{ parse_count('c.reached_raw', 'c._number_format') }} as people_reached,
         {{ reported_admin_level('c') }} as reported_admin_level,
         {{ admin_lookup_columns('k') }}
     from per_cluster as c
-    left join aliases as a
-        on a.alias_key = {{ normalise_key("replace(c.cluster, '_', ' ')") }}
+    {{ sector_alias_join('aliases', 'a', "replace(c.cluster, '_', ' ')", 'c.country_code') }}
     left join lookup as k
         on k.lookup_key = c.admin_lookup_key
 ),

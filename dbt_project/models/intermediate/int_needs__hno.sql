@@ -34,13 +34,12 @@ mapped as (
         coalesce(r.cluster, r.description) as sector_raw,
         case
             when upper(r.cluster) = 'ALL' then 'Intersectoral'
-            else a.sector_code
+            else {{ sector_code_of('a') }}
         end as sector_code,
         {{ reported_admin_level('r', levels=[2, 1], names=true) }} as reported_admin_level,
         {{ admin_lookup_columns('l') }}
     from source_rows as r
-    left join aliases as a
-        on a.alias_key = {{ normalise_key('coalesce(r.cluster, r.description)') }}
+    {{ sector_alias_join('aliases', 'a', 'coalesce(r.cluster, r.description)', 'r.country_code') }}
     left join lookup as l
         on l.lookup_key = r.admin_lookup_key
 ),

@@ -59,7 +59,7 @@ mapped as (
         l._source_file,
         l._row_number,
         replace(l.figure_field, '_', ' ') as sector_raw,
-        case when l.figure_field = 'final_pin' then 'Intersectoral' else a.sector_code end as sector_code,
+        case when l.figure_field = 'final_pin' then 'Intersectoral' else {{ sector_code_of('a') }} end as sector_code,
         {{ parse_count('l.figure_raw', 'l._number_format') }} as people_in_need
     from (
         select figure_field, figure_raw, country_code, admin1_code, admin2_code, admin3_code, admin_lookup_key,
@@ -71,8 +71,7 @@ mapped as (
                _source_key, _dataset_id, _source_file, _row_number, _number_format
         from empty_rows
     ) as l
-    left join aliases as a
-        on a.alias_key = {{ normalise_key("replace(l.figure_field, '_', ' ')") }}
+    {{ sector_alias_join('aliases', 'a', "replace(l.figure_field, '_', ' ')", 'l.country_code') }}
 ),
 
 checked as (

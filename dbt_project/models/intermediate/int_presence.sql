@@ -6,7 +6,8 @@
 --     WoredaPcod `ET010211`), admin2 is its parent: the code cut to the country's admin2 p-code length
 --     (country + admin1 + admin2 lengths of the p-code lengths file, first alternative) and found among the COD
 --     admin2 units; admin1 is that unit's parent (method `from_admin3`). Otherwise the lookup's result stands.
---   * Sector: sector_aliases seed on normalise_key(sector). Unknown -> the row is excluded from coverage
+--   * Sector: the config's sector_aliases (the country's, then global), the sector_aliases seed and the
+--     sectors seed's codes and names, on sector_key(sector) (macros/sector_key.sql). Unknown -> the row is excluded from coverage
 --     (`unknown_sector`) but kept here and reported in quality_issues.
 --   * Organisation: "Name (ACR)" is split into name and acronym (and "ACR (Name)" the other way round) when
 --     exactly one side looks like an acronym (no run of 3+ lower-case letters), in the name column and in the
@@ -216,15 +217,14 @@ orgs as (
 normalised as (
     select
         a.*,
-        s.sector_code,
+        {{ sector_code_of('s') }} as sector_code,
         t.org_type_code as raw_org_type_code,
         coalesce(t.org_type_code, o.alias_org_type_code) as org_type_code,
         o.canonical_acronym,
         o.canonical_name,
         o.org_alias_matched
     from admin as a
-    left join sector_aliases as s
-        on s.alias_key = {{ normalise_key('a.sector') }}
+    {{ sector_alias_join('sector_aliases', 's', 'a.sector', 'a.country_code') }}
     left join org_type_aliases as t
         on t.alias_key = {{ normalise_key('a.org_type') }}
     left join orgs as o
