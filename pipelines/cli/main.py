@@ -143,20 +143,26 @@ def cmd_config_suggest_4w(args) -> int:
     if not path.is_file():
         _say(f"error: {path}: no such file")
         return 2
+    from pipelines.lib.config import load_config
+    from pipelines.lib.suggest.cod import load_cod
+
+    try:  # the config gives the snapshot root (paths are relative to it) and the COD p-code list
+        cfg = load_config(Path(args.config or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG))
+    except ConfigError:
+        cfg = None
+    cod = load_cod(cfg) if cfg is not None else None
+    if cod is None:
+        _say("# NOTE: no COD p-code list in the config's snapshot: admin columns are not checked against names")
     try:
-        s = suggest(path, sheet=args.sheet, country=args.country.upper() if args.country else None)
+        s = suggest(path, sheet=args.sheet, country=args.country.upper() if args.country else None, cod=cod)
     except (SourceError, ValueError) as e:
         _say(f"error: {e}")
         return 2
-    root = Path(args.snapshot) if args.snapshot else None
-    if root is None:  # paths in the config are relative to its snapshot root, when the file is under it
-        try:
-            from pipelines.lib.config import load_config
-
-            root = load_config(Path(args.config or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)).snapshot_root()
-        except ConfigError:
-            root = None
+    root = Path(args.snapshot) if args.snapshot else (cfg.snapshot_root() if cfg is not None else None)
     _say(render_report(s))
+    if s.aggregate and not s.complete:
+        _say("# No entry proposed: the file holds aggregates, not one row per organisation, place and sector.")
+        return 1
     _say("# Proposed entry: paste it under `sources: presence:` in the config, fill in the TODOs, then run")
     _say("#   clusterwatch config check --config FILE  and  clusterwatch refresh --countries " + (s.country or "ISO3"))
     _say(render_entry(s, snapshot_root=root))

@@ -14,11 +14,13 @@ import hxl.model
 
 from pipelines.lib.config import PRESENCE_FIELDS
 from pipelines.lib.readers import ParsedTable
+from pipelines.lib.suggest.cod import CodIndex
+from pipelines.lib.suggest.fit import fit
 from pipelines.lib.suggest.vocabulary import (
     ADMIN_WORDS, CODE_WORDS, DATE_WORDS, END_WORDS, FROM_WORDS, ORG_ACRONYM_WORDS, ORG_EXCLUDE_WORDS,
-    ORG_STRONG_WORDS, ORG_TYPE_WORDS, ORG_WEAK_WORDS, ORG_WORDS, PCODE_VALUE, REACHED_WORDS, SECTOR_EXCLUDE_WORDS,
+    ORG_STRONG_WORDS, ORG_TYPE_WORDS, ORG_WEAK_WORDS, ORG_WORDS, PCODE_VALUE, PROJECT_WORDS, REACHED_WORDS, SECTOR_EXCLUDE_WORDS,
     SECTOR_WORDS, START_WORDS, STATUS_WORDS, TARGET_WORDS, TO_WORDS, match_share, name_words, org_type_keys,
-    sector_keys,
+    sector_share,
 )
 
 PROFILE_ROWS = 2000  # rows looked at for value patterns; enough to recognise a column, fast on big files
@@ -27,6 +29,7 @@ PROFILE_ROWS = 2000  # rows looked at for value patterns; enough to recognise a 
 HXL_SCORE = 100
 NAME_SCORE = 60
 VALUE_SCORE = 30
+FIT_SCORE = 40  # a column whose values fit better beats one whose name merely says so
 
 
 @dataclass
@@ -43,12 +46,21 @@ def profile(parsed: ParsedTable, index: int) -> list[str]:
     return [v for v in col.to_pylist() if v is not None]
 
 
-def propose_mapping(parsed: ParsedTable) -> tuple[dict[str, int], dict[str, str], list[str]]:
-    """field -> column index, field -> evidence, notes. Each column fills at most one field."""
+def cells(parsed: ParsedTable, index: int) -> list[str | None]:
+    """The first PROFILE_ROWS cells of a column, empty ones as None (emptiness counts against a role)."""
+    return parsed.table.column(parsed.columns[index]).slice(0, PROFILE_ROWS).to_pylist()
+
+
+def propose_mapping(parsed: ParsedTable, country: str | None = None, cod: CodIndex | None = None
+                    ) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    """field -> column index, field -> evidence, notes. Each column fills at most one field, and only when
+    its values fit the role (`fit`): a better fit wins between competing columns."""
     candidates: list[_Candidate] = []
     notes = []
     for i, name in enumerate(parsed.columns):
         values = profile(parsed, i)
+        if values and country and cod:
+            candidates += _cod_candidates(i, name, values, country, cod)
         if not values:
             if _name_candidates(i, name, values) or (parsed.hxl_tags[i] and _hxl_candidates(i, parsed.hxl_tags[i], [])):
                 notes.append(f"column {name!r} looks useful but is empty in this file; not mapped")
@@ -66,10 +78,11 @@ def propose_mapping(parsed: ParsedTable) -> tuple[dict[str, int], dict[str, str]
             best[key] = _Candidate(c.field, c.column, max(prev.score, c.score) + 5, f"{prev.why}; {c.why}")
         else:
             best[key] = c
+    checked, rejected = _check_values(parsed, best.values(), country, cod)
     chosen: dict[str, int] = {}
     evidence: dict[str, str] = {}
     used: set[int] = set()
-    order = sorted(best.values(), key=lambda c: (-c.score, c.column, PRESENCE_FIELDS.index(c.field)))
+    order = sorted(checked, key=lambda c: (-c.score, c.column, PRESENCE_FIELDS.index(c.field)))
     for c in order:
         if c.field in chosen or c.column in used:
             continue
@@ -77,7 +90,36 @@ def propose_mapping(parsed: ParsedTable) -> tuple[dict[str, int], dict[str, str]
         evidence[c.field] = c.why
         used.add(c.column)
     ordered = {f: chosen[f] for f in PRESENCE_FIELDS if f in chosen}
+    for c in rejected:
+        if c.column not in used:
+            notes.append(f"column {parsed.columns[c.column]!r} not mapped to {c.field}: {c.why}")
     return ordered, {f: evidence[f] for f in ordered}, notes
+
+
+def _check_values(parsed: ParsedTable, candidates, country, cod) -> tuple[list[_Candidate], list[_Candidate]]:
+    """Candidates whose values fit their role (score raised by the fit), and the rejected ones (why = the fit)."""
+    kept, rejected = [], []
+    for c in candidates:
+        f = fit(c.field, cells(parsed, c.column), country, cod)
+        if f is None:
+            kept.append(c)
+        elif f.ok:
+            why = "; ".join(dict.fromkeys([f.evidence, *c.why.split("; ")[:2]]))
+            kept.append(_Candidate(c.field, c.column, c.score + FIT_SCORE * f.share, why))
+        else:
+            rejected.append(_Candidate(c.field, c.column, c.score, f.evidence))
+    return kept, rejected
+
+
+def _cod_candidates(index: int, name: str, values: list[str], country: str, cod: CodIndex) -> list[_Candidate]:
+    """Admin columns found by their values alone: most values are the country's COD names or p-codes."""
+    out = []
+    for kind in ("name", "code"):
+        level, share = cod.best_level(values, country, kind)
+        if level and share >= 0.8:
+            out.append(_Candidate(f"admin{level}_{kind}", index, VALUE_SCORE,
+                                  f"values of {name!r} are {country} admin{level} {kind}s"))
+    return out
 
 
 def _hxl_candidates(index: int, tag: str, values: list[str]) -> list[_Candidate]:
@@ -106,7 +148,7 @@ def _hxl_candidates(index: int, tag: str, values: list[str]) -> list[_Candidate]
         else:  # a bare #org holds names or acronyms: the values decide
             add("org_acronym" if _looks_like_acronyms(values) else "org_name", bonus)
     elif t == "#sector":
-        add("sector", 10 * match_share(values, sector_keys()))
+        add("sector", 10 * sector_share(values))
     elif t == "#status":
         add("status")
     elif t == "#date" and "start" in attrs:
@@ -140,7 +182,7 @@ def _name_candidates(index: int, name: str, values: list[str]) -> list[_Candidat
     pcode_level = next((int(w[-1]) for w in words if re.fullmatch(r"pcode[123]", w)), None)
     if pcode_level:
         levels = [pcode_level]
-    if levels and not (ws & ORG_WORDS) and not (ws & SECTOR_WORDS):
+    if levels and not (ws & ORG_WORDS) and not (ws & SECTOR_WORDS) and not (ws & PROJECT_WORDS):
         explicit = [n for n in (1, 2, 3) if ws & {f"admin{n}", f"adm{n}"}]  # "Admin 2 name" beats "District"
         level = explicit[0] if explicit else levels[0]
         add(f"admin{level}_{'code' if is_code else 'name'}")
@@ -153,16 +195,16 @@ def _name_candidates(index: int, name: str, values: list[str]) -> list[_Candidat
         else:
             add("org_name", bonus + (5 if "name" in ws or "nom" in ws else 0))
     elif ws & SECTOR_WORDS and not ws & SECTOR_EXCLUDE_WORDS:
-        add("sector", 10 * match_share(values, sector_keys()) - (2 if is_code else 0))
-    elif ws & STATUS_WORDS:
+        add("sector", 10 * sector_share(values) - (2 if is_code else 0))
+    elif ws & STATUS_WORDS or (ws & {"etat", "estado"} and ws & PROJECT_WORDS):
         add("status")
     elif ws & START_WORDS or (ws & DATE_WORDS and ws & FROM_WORDS):
         add("start_date")
     elif ws & END_WORDS or (ws & DATE_WORDS and ws & TO_WORDS):
         add("end_date")
-    if ws & TARGET_WORDS and not ws & REACHED_WORDS:
+    if ws & TARGET_WORDS:
         add("people_targeted")
-    elif ws & REACHED_WORDS and not ws & TARGET_WORDS:
+    elif ws & REACHED_WORDS:
         add("people_reached")
     return out
 
@@ -177,7 +219,7 @@ def _value_candidates(index: int, name: str, values: list[str]) -> list[_Candida
         digits = Counter(len(re.sub(r"\D", "", v)) for v in pcodes).most_common(1)[0][0]
         level = min(3, max(1, digits // 2))
         out.append(_Candidate(f"admin{level}_code", index, VALUE_SCORE, f"p-code values in {name!r} ({pcodes[0]})"))
-    share = match_share(distinct, sector_keys())
+    share = sector_share(distinct)
     if share >= 0.6:
         out.append(_Candidate("sector", index, VALUE_SCORE + 10 * share, f"sector names in {name!r}"))
     if match_share(distinct, org_type_keys()) >= 0.6:

@@ -10,7 +10,8 @@ HEADER_SEARCH_ROWS = 10
 
 def detect_header_row(rows: list[list[str]], search: int = HEADER_SEARCH_ROWS) -> int:
     """1-based header row: the row (of the first `search`) with the most distinct non-empty text cells,
-    followed by data. A hashtag row directly under a text row is that row's HXL row, not a header."""
+    followed by data; a row with a hashtag row right under it first. A hashtag row directly under a text row
+    is that row's HXL row, not a header."""
     best_row, best_score = 1, -1
     for i, row in enumerate(rows[:search]):
         cells = [clean_text(c) for c in row]
@@ -26,6 +27,8 @@ def detect_header_row(rows: list[list[str]], search: int = HEADER_SEARCH_ROWS) -
         if data_width < min(2, len(texts)):
             continue
         score = len(texts)
+        if i + 1 < len(rows) and is_hxl_row(rows[i + 1]):
+            score += 1000  # the row right above the hashtag row is the header (MOZ: English, Portuguese, HXL)
         if score > best_score:
             best_row, best_score = i + 1, score
     return best_row

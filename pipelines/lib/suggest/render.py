@@ -34,8 +34,19 @@ def render_report(s: Suggestion) -> str:
         ex = ", ".join(repr(v if len(v) <= 40 else v[:37] + "...") for v in c.samples)
         target = f"  -> {by_index[c.index]}" if c.index in by_index else ""
         lines.append(f"#   {c.index + 1:>2}. {c.name} | {c.hxl_tag or '-'} | {c.non_empty:,} | {ex}{target}")
+    if s.evidence:
+        lines.append("# evidence for each choice:")
+        names = {c.index: c.name for c in s.columns}
+        for f, why in s.evidence.items():
+            lines.append(f"#   {f}: {names[s.mapped_columns[f]]} ({why})")
     for note in s.notes:
         lines.append(f"# NOTE: {note}")
+    if s.aggregate:
+        lines.append(f"# NOT ROW-LEVEL: {s.aggregate}")
+    if s.alias_lines:
+        lines.append("# sector values to map: paste under `sector_aliases:` at the top level of the config and")
+        lines.append("# replace TODO with a code of dbt_project/seeds/sectors.csv:")
+        lines += [f"# {line}" for line in s.alias_lines]
     return "\n".join(lines)
 
 
@@ -56,8 +67,12 @@ def render_entry(s: Suggestion, *, snapshot_root: Path | None = None, indent: in
         f"{pad}  dataset: {_scalar('TODO-hdx-dataset-name')}  # the HDX dataset name, for lineage and --live",
         f"{pad}  resource: {_scalar(s.path.name)}",
         f"{pad}  path: {_scalar(rel)}",
-        f"{pad}  # reference_period: {{start: YYYY-MM-DD, end: YYYY-MM-DD}}",
     ]
+    if s.reference_period:
+        start, end, why = s.reference_period
+        out.append(f"{pad}  reference_period: {{start: {start.isoformat()}, end: {end.isoformat()}}}  # {why}")
+    else:
+        out.append(f"{pad}  # reference_period: {{start: YYYY-MM-DD, end: YYYY-MM-DD}}  # no date column found")
     layout = []
     if s.sheet is not None:
         layout.append(f"sheet: {_scalar(s.sheet)}")
@@ -72,6 +87,8 @@ def render_entry(s: Suggestion, *, snapshot_root: Path | None = None, indent: in
         if len(ex) > 50:
             ex = ex[:47] + "..."
         out.append(f"{pad}    {f + ':':<{width + 1}} {_scalar(ref)}  # {ex}")
+    if s.constants:
+        out.append(f"{pad}  constants: {{{', '.join(f'{k}: {_scalar(v)}' for k, v in s.constants.items())}}}")
     return "\n".join(out)
 
 

@@ -10,34 +10,43 @@ import unicodedata
 from functools import lru_cache
 
 from pipelines.lib.paths import DBT_PROJECT_DIR
+from pipelines.lib.sector_key import sector_key
+from pipelines.lib.sector_vocab import seed_sector_map
 
 ADMIN_WORDS = {
     1: {"admin1", "adm1", "region", "regions", "province", "provinces", "prov", "state", "states", "etat",
-        "governorate", "gouvernorat", "wilaya", "oblast", "departamento"},
+        "governorate", "gouvernorat", "wilaya", "oblast", "departamento", "provincia"},
     2: {"admin2", "adm2", "district", "districts", "dist", "zone", "zones", "county", "counties", "departement",
-        "departements", "department", "prefecture", "lga", "locality", "localite", "municipio", "commune"},
+        "departements", "department", "prefecture", "lga", "locality", "localite", "municipio", "commune", "territoire", "territory",
+        "distrito", "raion"},
     3: {"admin3", "adm3", "woreda", "woredas", "subcounty", "sub-county", "payam", "sous-prefecture",
         "subdistrict", "sub-district", "kebele-woreda", "canton"},
 }
 CODE_WORDS = {"pcode", "p-code", "pcod", "code", "cod", "codes", "pcodes"}
 ORG_WORDS = {"org", "orgs", "organisation", "organization", "organisations", "organizations", "partner",
              "partners", "partenaire", "partenaires", "agency", "agence", "ngo", "ong", "implementing",
-             "acronym", "acronyme", "acronymes", "sigle"}
+             "acronym", "acronyme", "acronymes", "sigle", "organizacion", "organizaciones", "socio", "socios",
+             "implementadora", "implementador", "acteur", "acteurs", "actor", "actores", "organizacao", "parceiro"}
 ORG_ACRONYM_WORDS = {"acronym", "acronyme", "acronymes", "sigle", "abbreviation", "abreviation", "short"}
-ORG_TYPE_WORDS = {"type", "types", "category", "categorie"}
-ORG_EXCLUDE_WORDS = {"donor", "donors", "funder", "funding", "bailleur", "bailleurs", "source"}
+ORG_TYPE_WORDS = {"type", "types", "category", "categorie", "tipo"}
+ORG_EXCLUDE_WORDS = {"donor", "donors", "funder", "funding", "bailleur", "bailleurs", "source", "donante",
+                     "donantes", "financiador", "cluster"}
 ORG_WEAK_WORDS = {"program", "programme", "programs", "prog"}  # program partner: below implementing partner
 ORG_STRONG_WORDS = {"implementing", "implementation", "impl", "reporting", "operational", "mise"}
-SECTOR_WORDS = {"cluster", "clusters", "sector", "sectors", "secteur", "secteurs", "sectoral"}
+SECTOR_WORDS = {"cluster", "clusters", "sector", "sectors", "secteur", "secteurs", "sectoral", "setor", "domaine"}
 SECTOR_EXCLUDE_WORDS = {"activity", "activities", "activite", "activites", "sub", "subsector", "indicator", "lead"}
-STATUS_WORDS = {"status", "statut"}
-START_WORDS = {"start", "debut", "commencement"}  # on their own: "Start", "Date début"
-END_WORDS = {"end", "fin", "cloture"}
+STATUS_WORDS = {"status", "statut", "estado"}
+PROJECT_WORDS = {"projet", "project", "proyecto", "projecto", "activite", "activity"}  # "ETAT PROJET" is a status
+START_WORDS = {"start", "debut", "commencement", "inicio"}  # on their own: "Start", "Date début"
+END_WORDS = {"end", "fin", "cloture", "finalizacion", "final", "termino"}
 FROM_WORDS = {"from", "begin", "beginning"}  # only next to a date word: "Date from"
 TO_WORDS = {"to", "until"}
 DATE_WORDS = {"date", "dates", "period", "periode"}
 TARGET_WORDS = {"targeted", "target", "targets", "cible", "cibles", "ciblee", "ciblees", "ciblés"}
-REACHED_WORDS = {"reached", "reach", "atteint", "atteints", "atteinte", "atteintes", "served", "assisted"}
+REACHED_WORDS = {"reached", "reach", "atteint", "atteints", "atteinte", "atteintes", "served", "assisted",
+                 "alcanzadas", "alcanzados", "assistidos", "beneficiaries", "beneficiaires", "beneficiarios"}
+MONTH_WORDS = {"month", "mois", "mes", "mes"}
+YEAR_WORDS = {"year", "annee", "ano", "anio"}
 
 PCODE_VALUE = re.compile(r"^[A-Z]{2,3}[0-9]{2,}$")
 
@@ -82,10 +91,12 @@ def _seed_keys(name: str, column: str) -> frozenset[str]:
         return frozenset(fold(r[column]) for r in csv.DictReader(f) if r.get(column))
 
 
-def sector_keys() -> frozenset[str]:
-    return _seed_keys("sector_aliases.csv", "alias") | _seed_keys("sectors.csv", "sector_code") | {
-        fold(x) for x in _seed_keys("sectors.csv", "sector_name")
-    }
+def sector_share(values: list[str], mapping: dict[str, str] | None = None) -> float:
+    """The share of `values` that resolve to a sector (sector_key, the seeds and any config aliases)."""
+    mapping = seed_sector_map() if mapping is None else mapping
+    if not values:
+        return 0.0
+    return sum(1 for v in values if sector_key(v) in mapping) / len(values)
 
 
 def org_type_keys() -> frozenset[str]:
