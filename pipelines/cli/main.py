@@ -112,6 +112,23 @@ def cmd_config_check(args) -> int:
     if problems:
         return 2
     _say(f"  register      {REGISTER_FILE.name} OK")
+    from pipelines.lib.config_check import check_files
+
+    root = Path(args.snapshot).resolve() if getattr(args, "snapshot", None) else cfg.snapshot_root()
+    result = check_files(cfg, root)
+    for w in result.warnings:
+        _say(f"warning: {w}")
+    if result.alias_lines:
+        _say("sector values to map: paste under `sector_aliases:` (top level) and replace TODO with a code of "
+             "dbt_project/seeds/sectors.csv:")
+        _say("sector_aliases:")
+        for line in result.alias_lines:
+            _say(line)
+    for e in result.errors:
+        _say(f"ERROR: {e}")
+    if result.errors:
+        _say(f"{len(result.errors)} error(s): fix them before a refresh")
+        return 2
     return 0
 
 
@@ -239,8 +256,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("config", help="work with the configuration")
     csub = c.add_subparsers(dest="config_command", required=True)
-    cc = csub.add_parser("check", help="validate the configuration")
+    cc = csub.add_parser("check", help="validate the configuration, its files, sheets, columns and sector values")
     common(cc)
+    cc.add_argument("--snapshot", help="snapshot root the paths are relative to (default: the config's)")
     cc.set_defaults(func=cmd_config_check)
     s4 = csub.add_parser("suggest-4w", help="inspect a new 3W/4W file and propose its config entry")
     s4.add_argument("file", help="the 3W/4W file (xlsx, xls, ods or csv)")
