@@ -155,10 +155,8 @@ def _hxl_candidates(index: int, tag: str, values: list[str]) -> list[_Candidate]
         add("start_date")
     elif t == "#date" and "end" in attrs:
         add("end_date")
-    elif t == "#targeted":
-        add("people_targeted")
-    elif t == "#reached":
-        add("people_reached")
+    elif t in ("#targeted", "#reached"):  # people, not households: +ind before +hh
+        add(f"people_{t[1:]}", (5 if "ind" in attrs else 0) - (15 if attrs & {"hh", "households"} else 0))
     return out
 
 
