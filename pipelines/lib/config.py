@@ -13,6 +13,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pipelines.lib.config_sectors import SectorAlias
 from pipelines.lib.duckdb_settings import DuckDBSettings
 
 # Canonical fields a 3W/4W column mapping may fill. raw.presence has exactly these columns.
@@ -274,24 +275,6 @@ class AdminNames(_Strict):
 
     def level(self, admin_level: int) -> AdminLevelNames:
         return self.admin1 if admin_level == 1 else self.admin2
-
-
-class SectorAlias(_Strict):
-    """One sector label of the information manager's files -> a code of the `sectors` seed (no seed edit)."""
-
-    alias: str = Field(min_length=1, description="the label as the file gives it; matched after sector_key")
-    sector: str = Field(min_length=1, description="a sector_code of dbt_project/seeds/sectors.csv (EDU, PRO-GBV, ...)")
-    country: str | None = Field(None, description="ISO3: only this country's files; default every country")
-    note: str | None = None
-
-    @field_validator("sector")
-    @classmethod
-    def _known_code(cls, v):
-        from pipelines.lib.sector_vocab import sector_codes
-
-        if v not in sector_codes():
-            raise ValueError(f"unknown sector code {v!r}; expected one of {sorted(sector_codes())}")
-        return v
 
 
 class Config(_Strict):
