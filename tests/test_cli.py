@@ -252,7 +252,7 @@ def test_suggest_4w_errors(capsys, tmp_path):
     odd.write_text("Month,Comment\nJanuary,fine\n", encoding="utf-8")
     code, out = run_cli(capsys, "config", "suggest-4w", str(odd))
     assert code == 1  # printed, but incomplete: says what is missing
-    assert "no column found for org_name" in out and "no column found for sector" in out
+    assert "could not decide the organisation" in out and "could not decide sector" in out
 
 
 # ---------------------------------------------------------------------------------------- docs and ui
