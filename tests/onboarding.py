@@ -3,7 +3,7 @@
 
 `suggested_entry` runs the CLI and returns the pasted entry with only the dataset name filled in;
 `coverage_shares` reads from a built warehouse the share of each file's rows that reach coverage
-(a known sector and a matched admin1, not excluded)."""
+(a known sector and a matched admin1, not excluded), exact duplicates counted once."""
 from __future__ import annotations
 
 import subprocess
@@ -61,6 +61,7 @@ def coverage_shares(warehouse: Path) -> dict[str, dict]:
             select source_key, count(*) as n,
                    count(*) filter (where exclusion_reason is null and sector_code is not null
                                     and admin1_pcode is not null) as ok,
+                   count(*) filter (where exclusion_reason = 'duplicate_row') as dup,
                    list(distinct exclusion_reason) filter (where exclusion_reason is not null) as reasons
             from intermediate.int_presence group by 1
             """
@@ -71,7 +72,9 @@ def coverage_shares(warehouse: Path) -> dict[str, dict]:
         ).fetchall()
     finally:
         con.close()
-    out = {k: {"rows": n, "ok": ok, "share": ok / n if n else 0.0, "reasons": {}} for k, n, ok, _ in rows}
+    # Exact duplicates are counted once: the share is of the file's distinct rows.
+    out = {k: {"rows": n, "duplicates": dup, "ok": ok, "share": ok / (n - dup) if n > dup else 0.0, "reasons": {}}
+           for k, n, ok, dup, _ in rows}
     for k, reason, n in reasons:
         out[k]["reasons"][reason] = n
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import time
 from dataclasses import dataclass
 
@@ -84,8 +85,20 @@ def shape_presence(res: Resource, parsed: ParsedTable) -> pa.Table:
     cols["country_code"] = pa.array([res.country] * n, type=pa.string())
     cols["reference_period_start"] = pa.array([period.start.isoformat() if period else None] * n, type=pa.string())
     cols["reference_period_end"] = pa.array([period.end.isoformat() if period else None] * n, type=pa.string())
+    cols["row_hash"] = _row_hashes(parsed)
     cols["_row_number"] = parsed.table.column("_row_number")
     return pa.table({k: cols[k] for k in (*RAW_TABLES["presence"], "_row_number")})
+
+
+def _row_hashes(parsed: ParsedTable) -> pa.Array:
+    """A hash of every cell of each source row (all columns, mapped or not): equal hashes = an exact duplicate."""
+    names = [c for c in parsed.columns if c != "_row_number"]
+    if not names:
+        return _null_column(parsed.table.num_rows)
+    cells = [pc.fill_null(parsed.table.column(c), "\x00") for c in names]
+    joined = pc.binary_join_element_wise(*cells, "\x1f")
+    return pa.array([hashlib.blake2b(v.encode(), digest_size=12).hexdigest() for v in joined.to_pylist()],
+                    type=pa.string())
 
 
 def shape_generic(res: Resource, parsed: ParsedTable) -> pa.Table:

@@ -14,7 +14,8 @@ REFERENCE_COLUMNS = ("reference_period_start", "reference_period_end", "referenc
 
 RAW_TABLES: dict[str, tuple[str, ...]] = {
     # 3W/4W after the config's column mapping.
-    "presence": ("country_code", *PRESENCE_FIELDS, "reference_period_start", "reference_period_end"),
+    # row_hash: a hash of every cell of the source row (mapped or not), so exact duplicates can be told apart.
+    "presence": ("country_code", *PRESENCE_FIELDS, "reference_period_start", "reference_period_end", "row_hash"),
     # HDX "Global HPC HNO" format.
     "hno_hpc": (
         "country_iso3", "admin_1_pcode", "admin_1_name", "admin_2_pcode", "admin_2_name", "description",

@@ -19,8 +19,12 @@
 --     (`no_organisation`).
 --   * Organisation type: org_types seed on normalise_key(org_type), else the type the org_aliases seed gives;
 --     a type given by the source but not in the seed is reported (the row stays).
+--   * An exact duplicate (every cell of the source row equal to an earlier row of the same file, row_hash) is
+--     excluded (`duplicate_row`) so it never counts twice; int_quality_issues__presence reports one row per file.
 --   * A row whose admin1 cannot be resolved is excluded (`admin_unmatched`). A row resolved at admin1 only is
 --     usable for admin1 coverage; coverage decides per country whether admin2 is needed.
+{#- The first row of the same file with the very same cells (row_hash: every cell, mapped or not). -#}
+{%- set first_copy = "case when row_hash is not null then min(_row_number) over (partition by _source_key, row_hash) end" %}
 {%- set placeholders = "'not in the list', 'other', 'others', 'autre', 'autres', 'n/a', 'na', 'none', 'unknown', 'inconnu', 'tbc', 'tbd', '-', '0'" %}
 with source_rows as (
     select *
@@ -277,12 +281,16 @@ select
         when admin1_pcode is null then 'admin_unmatched'
         when sector_code is null then 'unknown_sector'
         when canonical_name is null and canonical_acronym is null then 'no_organisation'
+        when {{ first_copy }} < _row_number then 'duplicate_row'
     end is null as is_usable,
     case
         when admin1_pcode is null then 'admin_unmatched'
         when sector_code is null then 'unknown_sector'
         when canonical_name is null and canonical_acronym is null then 'no_organisation'
-    end as exclusion_reason
+        when {{ first_copy }} < _row_number then 'duplicate_row'
+    end as exclusion_reason,
+    row_hash,
+    case when {{ first_copy }} < _row_number then {{ first_copy }} end as duplicate_of_row
 from normalised as n
 left join org_type_names as tn
     on tn.org_type_code = n.org_type_code

@@ -6,6 +6,8 @@
 --   org_name        no organisation name or acronym -> error (row excluded).
 --   org_type        not in the org_types seed -> warning (the row is still used).
 --   people figures  people_targeted / people_reached given but not a number -> warning.
+--   duplicates      exact duplicate rows of a file -> one warning row per file (count, examples); the copies
+--                   are excluded from coverage (int_presence `duplicate_row`), the first of each is kept.
 --   admin2          in a country covered at admin2, a usable row of the chosen presence resources with no
 --                   admin2 unit and no admin2 issue above (nothing given) -> error (excluded from coverage).
 with presence as (
@@ -100,6 +102,19 @@ row_issues as (
            'People reached is not a number; figure ignored', 'warning', sector_code
     from presence
     where people_reached_raw is not null and people_reached_raw <> '-' and people_reached is null
+),
+
+-- Exact duplicates: one row per file with the count and examples (the copies are excluded, the first kept).
+duplicates as (
+    select source_key, min(dataset_id), min(source_file), min(row_number), min(country_code),
+           'row', count(*) || ' duplicate row(s)', 'duplicate_rows',
+           count(*) || ' exact duplicate row(s): every cell equal to an earlier row of the file (e.g. '
+           || array_to_string(list('row ' || row_number || ' = row ' || duplicate_of_row order by row_number)[1:3], ', ')
+           || '); each counted once',
+           'warning', cast(null as varchar)
+    from presence
+    where duplicate_of_row is not null
+    group by source_key
 )
 
 select {{ issue_row_columns("'presence'") }}
@@ -109,4 +124,6 @@ from (
     select * from no_admin2
     union all
     select * from row_issues
+    union all
+    select * from duplicates
 )

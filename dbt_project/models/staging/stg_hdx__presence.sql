@@ -23,6 +23,7 @@ select
     {{ parse_count('people_reached') }} as people_reached,
     try_cast(nullif(trim(reference_period_start), '') as date) as reference_period_start,
     try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
+    nullif(row_hash, '') as row_hash,
     {{ admin_key_columns('country_code', 'admin1_code', 'admin1_name', 'admin2_code', 'admin2_name') }},
     {{ lineage_columns() }}
 from {{ source('raw', 'presence') }}
