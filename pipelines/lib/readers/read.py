@@ -62,12 +62,12 @@ def find_column(parsed: ParsedTable, ref: str) -> int:
     )
 
 
-def list_sheets(path) -> tuple[str, list[SheetInfo]]:
+def list_sheets(path, limits: ReadLimits | None = None) -> tuple[str, list[SheetInfo]]:
     """The file's format and its sheets by size (a CSV file: one, unnamed, rows = physical lines)."""
     path = Path(path)
     fmt = sniff_format(path)
     if fmt != "csv":
-        check_workbook(Where(path), fmt, ReadLimits())
+        check_workbook(Where(path), fmt, limits or ReadLimits())
         return fmt, sheets(path)
     with open(path, "rb") as f:
         n_lines = sum(1 for _ in f)
@@ -75,13 +75,13 @@ def list_sheets(path) -> tuple[str, list[SheetInfo]]:
     return fmt, [SheetInfo(None, n_lines, width)]
 
 
-def head_rows(path, sheet: str | None, n: int) -> list[list[str]]:
+def head_rows(path, sheet: str | None, n: int, limits: ReadLimits | None = None) -> list[list[str]]:
     """The first `n` physical rows as text cells, as the reader sees them (blank rows kept)."""
     path = Path(path)
     fmt = sniff_format(path)
     if fmt == "csv":
         return sample_records(path, n).records
-    check_workbook(Where(path), fmt, ReadLimits())
+    check_workbook(Where(path), fmt, limits or ReadLimits())
     return workbook_head_rows(path, sheet, n)
 
 

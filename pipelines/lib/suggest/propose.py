@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.lib.config import PRESENCE_ADMIN_FIELDS, PRESENCE_ORG_FIELDS, PRESENCE_REQUIRED, Layout
+from pipelines.lib.config import PRESENCE_ADMIN_FIELDS, PRESENCE_ORG_FIELDS, PRESENCE_REQUIRED, Layout, ReadLimits
 from pipelines.lib.readers import ParsedTable, SheetInfo, head_rows, list_sheets, pick_sheet, read_table
 from pipelines.lib.suggest.cod import CodIndex
 from pipelines.lib.suggest.columns import PROFILE_ROWS, cells, profile, propose_mapping
@@ -16,6 +16,9 @@ from pipelines.lib.suggest.extras import (
 from pipelines.lib.suggest.header import HEADER_SEARCH_ROWS, detect_header_row
 from pipelines.lib.suggest.refs import column_ref
 from pipelines.lib.suggest.vocabulary import fold
+
+# The suggester reads past the span limit (a runaway used range costs little to calamine) and says so.
+_GENEROUS = ReadLimits(max_sheet_cells=10**12)
 
 # Sheets of a template workbook that are not the data: instructions, drop-down lists, pivots, versions.
 TEMPLATE_SHEET = re.compile(
@@ -67,7 +70,7 @@ def suggest(path: str | Path, *, sheet: str | None = None, country: str | None =
     `cod` (the COD names and p-codes) lets every admin column be checked against the country's units and
     the country be guessed from names when the file has no p-codes."""
     path = Path(path)
-    fmt, sheets = list_sheets(path)
+    fmt, sheets = list_sheets(path, _GENEROUS)
     if sheet is not None and fmt != "csv":
         sheet = pick_sheet(path, [s.name for s in sheets], sheet)
         candidates = [s for s in sheets if s.name == sheet]
@@ -76,9 +79,9 @@ def suggest(path: str | Path, *, sheet: str | None = None, country: str | None =
 
     best = None
     for info in candidates:
-        header_row = detect_header_row(head_rows(path, info.name, HEADER_SEARCH_ROWS + 2))
+        header_row = detect_header_row(head_rows(path, info.name, HEADER_SEARCH_ROWS + 2, _GENEROUS))
         try:
-            parsed = read_table(path, Layout(sheet=info.name, header_row=header_row))
+            parsed = read_table(path, Layout(sheet=info.name, header_row=header_row), limits=_GENEROUS)
         except Exception:  # noqa: BLE001 - a sheet we cannot read is just not a candidate
             if len(candidates) == 1:
                 raise
@@ -131,6 +134,8 @@ def suggest(path: str | Path, *, sheet: str | None = None, country: str | None =
             notes.append(f"country {country} guessed from the p-codes; check it")
     if _essentials({**mapping, **constants}) < len(PRESENCE_REQUIRED) + 2:
         aggregate = next((n for n in (aggregate_note(p) for p in _all_sheets(path, fmt, sheets, parsed)) if n), None)
+    if span_note := _span_note(path, fmt):
+        notes.append(span_note)
     if fmt != "csv" and len([s for s in sheets if s.rows > 1]) > 1 and sheet is None:
         notes.append(f"sheet {info.name!r} chosen of {len(sheets)}; pass --sheet to pick another")
     lines: list[str] = []
@@ -148,6 +153,24 @@ def suggest(path: str | Path, *, sheet: str | None = None, country: str | None =
                       aggregate=aggregate)
 
 
+def _span_note(path: Path, fmt: str) -> str | None:
+    """When a worksheet's used range runs past the default read limit: the config line that lets it load."""
+    from pipelines.lib.errors import SourceFormatError
+    from pipelines.lib.readers.limits import check_workbook
+    from pipelines.lib.readers.table import Where
+
+    try:
+        check_workbook(Where(path), fmt, ReadLimits())
+    except SourceFormatError as e:
+        m = re.search(r"a span of ([\d,]+) cells", str(e))
+        if not m:
+            return None
+        need = int(m.group(1).replace(",", ""))
+        return (f"a worksheet's used range runs far past its data ({need:,} cells, over the default read limit); "
+                f"add `limits: {{max_sheet_cells: {need + 1_000_000}}}` at the top level of the config to load it")
+    return None
+
+
 def _essentials(mapping) -> int:
     """How many of the config's requirements a mapping meets: each required field, an organisation, an admin column."""
     return (sum(f in mapping for f in PRESENCE_REQUIRED) + bool(set(PRESENCE_ORG_FIELDS) & set(mapping))
@@ -159,8 +182,8 @@ def _all_sheets(path: Path, fmt: str, sheets: list[SheetInfo], parsed: ParsedTab
     for info in sheets if fmt != "csv" else []:
         if info.rows > 1 and info.name != parsed.sheet:
             try:
-                yield read_table(path, Layout(sheet=info.name, header_row=detect_header_row(
-                    head_rows(path, info.name, HEADER_SEARCH_ROWS + 2))))
+                yield read_table(path, limits=_GENEROUS, layout=Layout(sheet=info.name, header_row=detect_header_row(
+                    head_rows(path, info.name, HEADER_SEARCH_ROWS + 2, _GENEROUS))))
             except Exception:  # noqa: BLE001 - an unreadable sheet says nothing
                 continue
 
