@@ -261,6 +261,9 @@ class Config(_Strict):
     hdx: HdxSettings = Field(default_factory=HdxSettings)
     limits: ReadLimits = Field(default_factory=ReadLimits)
     duckdb: DuckDBSettings = Field(default_factory=DuckDBSettings)
+    needs_duplicates: Literal["drop_exact", "block"] = Field(
+        "drop_exact", description="a needs row repeated at its grain: drop_exact keeps one copy of identical rows "
+        "(a warning each); block fails the needs checks. Repeats with different figures always block")
     sources: Sources
     gaps: GapThresholds = Field(default_factory=GapThresholds)
     publish: PublishSettings = Field(default_factory=PublishSettings)

@@ -38,6 +38,7 @@ def dbt_vars(settings: ClusterwatchSettings) -> dict:
         "gap_underreported_factor": cfg.gaps.underreported_factor,
         "gap_severity_weights": {str(k): w for k, w in cfg.gaps.severity_weights.items()},
         "sector_aliases": [a.model_dump(include={"alias", "sector", "country"}) for a in cfg.sector_aliases],
+        "needs_duplicates": cfg.needs_duplicates,
     }
 
 

@@ -10,6 +10,8 @@
 --     `Intersectoral`; it is a published total, never a sum of the cluster columns.
 --   * Two clusters of the same row that map to the same sector (food and agriculture -> FSC) are never
 --     summed: the larger Affected is kept, the other is `superseded`.
+--   * One row per woreda and cluster: a repeat identical to an earlier row is `duplicate_row` (dropped), the same
+--     woreda and cluster with different figures is `duplicate_conflict` on every copy (none used), before any sum.
 --   * Rows are woredas (admin3); the admin2 p-code (zone) comes from normalised.admin_lookup on the row's
 --     admin1/admin2 codes. int_needs sums woredas to their zone (admin2).
 with source_rows as (
@@ -77,16 +79,31 @@ mapped as (
         on k.lookup_key = c.admin_lookup_key
 ),
 
+woreda_versions as (
+    -- The grain is one woreda and cluster per file: a repeated woreda row would be summed into its zone.
+    select _source_key, country_code, admin3_code, cluster,
+           count(distinct concat_ws('|', figure_raw, targeted_raw, reached_raw)) as n_versions
+    from per_cluster
+    where admin3_code is not null
+    group by all
+),
+
 problems as (
     select
-        *,
+        m.*,
         case
+            when v.n_versions > 1 then 'duplicate_conflict'
+            when row_number() over (partition by m._source_key, m.country_code, m.admin3_code, m.cluster
+                                    order by m._row_number) > 1 and m.admin3_code is not null then 'duplicate_row'
             when {{ need_admin_unmatched() }} then 'admin_unmatched'
             when sector_code is null then 'unknown_sector'
             when people_in_need is null and figure_raw is not null and figure_raw <> '-' then 'non_numeric'
             when people_in_need is null and people_targeted is null and people_reached is null then 'no_figures'
         end as first_problem
-    from mapped
+    from mapped as m
+    left join woreda_versions as v
+        on v._source_key = m._source_key and v.country_code = m.country_code and v.admin3_code = m.admin3_code
+       and v.cluster = m.cluster
 ),
 
 ranked as (

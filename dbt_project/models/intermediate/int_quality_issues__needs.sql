@@ -5,6 +5,9 @@
 --                   -> warning.
 --   superseded      an HNO total row superseded by a larger total of the same unit and sector (AFG `General
 --                   Protection` under Protection (overall)) -> warning, row excluded.
+--   duplicates      a drought row repeating an earlier identical row of its woreda and cluster -> warning, the copy
+--                   dropped; the same woreda and cluster with different figures -> error, none used (and the
+--                   singular test assert_needs_no_duplicate_rows fails).
 --   no_figures      a row with no figure at all (every JIAF ETH row) -> warning, row gives nothing.
 --   reference period  a needs resource with no known reference period -> warning.
 -- HNO Category breakdown rows are not read (by rule, not a problem) and are not listed.
@@ -92,6 +95,16 @@ figure_issues as (
              || ' has a larger people in need; this row is excluded (figures are never summed)', 'warning'
     from components
     where exclusion_reason = 'superseded' and need_source = 'hno'
+    union all
+    select source_table, source_key, dataset_id, source_file, row_number, country_code, sector_code,
+           figure_field, figure_raw, exclusion_reason,
+           case exclusion_reason
+               when 'duplicate_row' then 'Repeats an earlier identical row of the same woreda and cluster; this copy is dropped (never summed)'
+               else 'The same woreda and cluster appear on several rows with different figures; none is used, and the needs checks fail'
+           end,
+           case exclusion_reason when 'duplicate_row' then 'warning' else 'error' end
+    from components
+    where exclusion_reason in ('duplicate_row', 'duplicate_conflict')
     union all
     select source_table, source_key, dataset_id, source_file, row_number, country_code, sector_code,
            coalesce(figure_field, case need_source when 'jiaf' then 'final_pin' else 'in_need' end), figure_raw,
