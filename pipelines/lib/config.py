@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipelines.lib.config_admin_names import AdminLevelNames, AdminNames  # noqa: F401 - re-exported
+from pipelines.lib.config_safety import ReadLimits, inside_root
 from pipelines.lib.config_sectors import SectorAlias
 from pipelines.lib.duckdb_settings import DuckDBSettings
 
@@ -45,12 +46,6 @@ SAMPLE_SNAPSHOT = "@sample"
 SOURCE_KINDS = ("presence", "needs", "funding", "flows", "admin", "population", "vocabularies")
 # Kinds loaded one country partition at a time (per-country files); the others load globally.
 PARTITIONED_KINDS = ("presence", "needs")
-
-
-def inside_root(path: str) -> bool:
-    """A relative path with no '..' part: it cannot leave the folder it is joined to (symlinks aside)."""
-    p = Path(path)
-    return not p.is_absolute() and not path.startswith(("~", "\\")) and ".." not in p.parts and ":" not in path[:2]
 
 
 class ConfigError(ValueError):
@@ -119,19 +114,16 @@ class Resource(_Strict):
         None, description="3W/4W mapping: canonical field -> HXL hashtag pattern (#adm1+code) or column name"
     )
     constants: dict[str, str] = Field(default_factory=dict, description="fixed values for fields the file lacks")
-    number_format: Literal["en", "fr", "plain"] = Field(
-        "en", description="how figures are written: en 1,234.5; fr 1.234,5; plain 1234.5 (machine-written). "
-        "A value that could be read two ways ('1.234' in en) is excluded and reported, never guessed")
-    allow_outside_snapshot: bool = Field(
-        False, description="let path/metadata be absolute or climb out with '..' (a file you trust outside the snapshot)")
+    # How figures are written: en 1,234.5; fr 1.234,5; plain 1234.5. '1.234' in en is reported, never guessed.
+    number_format: Literal["en", "fr", "plain"] = "en"
+    allow_outside_snapshot: bool = False  # path/metadata may be absolute or climb out with '..' (a trusted file)
 
     @model_validator(mode="after")
     def _inside_snapshot(self):
-        for key in ("path", "metadata"):
-            value = getattr(self, key)
+        for key, value in (("path", self.path), ("metadata", self.metadata)):
             if value and not self.allow_outside_snapshot and not inside_root(value):
-                raise ValueError(f"{key} {value!r} leaves the snapshot root (absolute, or '..'); use a path under the "
-                                 "snapshot, or set allow_outside_snapshot: true for a file you trust")
+                raise ValueError(f"{key} {value!r} leaves the snapshot root (absolute, or '..'); use a path under "
+                                 "the snapshot, or set allow_outside_snapshot: true for a file you trust")
         return self
 
     @field_validator("country")
@@ -172,20 +164,10 @@ class HdxSettings(_Strict):
     site: str = Field("prod", description="hdx-python-api site name (prod, stage, ...)")
     url: str | None = Field(None, description="override the CKAN base URL (tests use a loopback replay server)")
     user_agent: str = "clusterwatch"
-    timeout_seconds: float = Field(60, gt=0, description="per socket read; see download_deadline_seconds for the whole file")
+    timeout_seconds: float = Field(60, gt=0, description="per socket read; download_deadline_seconds: in all")
     retries: int = Field(2, ge=0)
-    download_deadline_seconds: float = Field(600, gt=0, description="longest one download attempt may take in all")
-    max_download_mb: float = Field(512, gt=0, description="largest file a download may bring")
-
-
-class ReadLimits(_Strict):
-    """What a source file may cost to read; a file over any limit is refused with its name, never half-read."""
-
-    max_file_mb: float = Field(512, gt=0, description="largest file on disk")
-    max_uncompressed_mb: float = Field(
-        1024, gt=0, description="largest total a workbook (xlsx/ods zip) unpacks to, from its zip directory")
-    max_sheet_cells: int = Field(
-        50_000_000, gt=0, description="largest rows x columns a worksheet may span (its last row and column)")
+    download_deadline_seconds: float = Field(600, gt=0)  # the longest one download attempt may take in all
+    max_download_mb: float = Field(512, gt=0)
 
 
 class HdxPublishSettings(_Strict):
@@ -261,9 +243,8 @@ class Config(_Strict):
     hdx: HdxSettings = Field(default_factory=HdxSettings)
     limits: ReadLimits = Field(default_factory=ReadLimits)
     duckdb: DuckDBSettings = Field(default_factory=DuckDBSettings)
-    needs_duplicates: Literal["drop_exact", "block"] = Field(
-        "drop_exact", description="a needs row repeated at its grain: drop_exact keeps one copy of identical rows "
-        "(a warning each); block fails the needs checks. Repeats with different figures always block")
+    # A needs row repeated at its grain: drop_exact keeps one of identical copies (warning); block fails the checks.
+    needs_duplicates: Literal["drop_exact", "block"] = "drop_exact"
     sources: Sources
     gaps: GapThresholds = Field(default_factory=GapThresholds)
     publish: PublishSettings = Field(default_factory=PublishSettings)
