@@ -5,94 +5,92 @@ Country partitions of the per-country sources run first, then everything that is
 """
 from __future__ import annotations
 
+import contextlib
+import getpass
 import time
-from typing import Callable
+from pathlib import Path
 
 import dagster as dg
 
-from pipelines.lib.paths import warehouse_path
+from pipelines.lib.paths import data_dir, warehouse_path
+from pipelines.refresh_report import describe_step_failures, print_checks, print_steps, print_summary
 from pipelines.settings import current_config
+
+USER_TAG = "clusterwatch/user"
 
 
 class RefreshFailed(RuntimeError):
     pass
 
 
-def _describe_step_failures(result: dg.ExecuteInProcessResult) -> str:
-    lines = []
-    for ev in result.all_events:
-        if ev.is_step_failure:
-            err = ev.step_failure_data.error
-            msg = (err.message or "").strip() if err else ""
-            lines.append(f"{ev.step_key}: {msg}")
-            if err and err.cause:
-                lines.append(f"  caused by: {err.cause.message.strip()}")
-    return "\n".join(lines) or "see the Dagster run log"
+def refresh_log_path() -> Path:
+    """dbt's per-model log and Dagster's console log of the last refresh (the terminal gets a summary)."""
+    return data_dir() / "logs" / "refresh.log"
 
 
-def _print_progress(result: dg.ExecuteInProcessResult, say: Callable[[str], None]) -> None:
-    """One line per step with its time and row counts; dbt models and checks summarised."""
-    mats: dict[str, list] = {}
-    for ev in result.get_asset_materialization_events():
-        mats.setdefault(ev.step_key, []).append(ev.event_specific_data.materialization)
-    for ev in result.all_events:
-        if not (ev.is_step_success or ev.is_step_failure):
-            continue
-        seconds = ev.event_specific_data.duration_ms / 1000 if ev.is_step_success else None
-        done = mats.get(ev.step_key, [])
-        counted = [m for m in done if "dagster/row_count" in m.metadata]
-        if counted:
-            detail = ", ".join(
-                f"{m.asset_key.to_user_string()}{f' [{m.partition}]' if m.partition else ''} {m.metadata['dagster/row_count'].value:,} rows"
-                for m in counted
-            )
-        else:
-            detail = f"{len(done)} assets" if done else ""
-        state = f"{seconds:.1f}s" if seconds is not None else "FAILED"
-        say(f"    {ev.step_key:32s} {state:>7s}  {detail}")
-    checks = result.get_asset_check_evaluations()
-    if checks:
-        failed = [c for c in checks if not c.passed]
-        warned = [c for c in failed if c.severity == dg.AssetCheckSeverity.WARN]  # reported, not blocking
-        say(f"    checks: {len(checks) - len(failed)} passed, {len(failed) - len(warned)} failed"
-            + (f", {len(warned)} warned" if warned else ""))
-        for c in failed:
-            say(f"      {'WARNING' if c in warned else 'FAILED'} {c.asset_key.to_user_string()}: {c.check_name}")
+def run_tags(stage: str, *, force: bool = False) -> dict[str, str]:
+    """Who and what started the run, as the Dagster UI shows it."""
+    from pipelines.schedules import STAGE_TAG, TRIGGER_TAG
+    from pipelines.sources.raw_asset import FORCE_TAG
+
+    tags = {TRIGGER_TAG: "cli", USER_TAG: getpass.getuser(), STAGE_TAG: stage}
+    return {**tags, FORCE_TAG: "1"} if force else tags
 
 
-def _run(defs: dg.Definitions, instance, selection, say, label: str, partition_key: str | None = None, tags=None):
+@contextlib.contextmanager
+def _quiet(verbose: bool):
+    """Without -v, what dbt and Dagster write to stdout/stderr during a run goes to the refresh log."""
+    if verbose:
+        yield
+        return
+    with open(refresh_log_path(), "a", encoding="utf-8", buffering=1) as log, \
+            contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        yield
+
+
+def _run(defs: dg.Definitions, instance, selection, say, label: str, partition_key: str | None = None, tags=None,
+         verbose: bool = False):
+    from pipelines.schedules import REFRESH_JOB
+
     started = time.perf_counter()
-    say(f"  {label} ...")
-    job = defs.resolve_implicit_global_asset_job_def()
-    result = job.execute_in_process(
-        instance=instance,
-        asset_selection=selection,
-        partition_key=partition_key,
-        raise_on_error=False,
-        tags=tags or {},
-        # The terminal gets the progress lines below; the full log stays in the Dagster instance.
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-    )
-    _print_progress(result, say)
+    if verbose:
+        say(f"  {label} ...")
+    job = defs.resolve_job_def(REFRESH_JOB)
+    with _quiet(verbose):
+        result = job.execute_in_process(
+            instance=instance,
+            asset_selection=selection,
+            partition_key=partition_key,
+            raise_on_error=False,
+            tags=tags or {},
+            # Step failures are reported once, below; the full log (with tracebacks) stays in the Dagster instance.
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING" if verbose else "CRITICAL"}}}},
+        )
     seconds = time.perf_counter() - started
+    if verbose:
+        print_steps(result, say)
+        print_checks(result, say)
+    else:
+        print_summary(result, say, label, seconds)
     if not result.success:
-        raise RefreshFailed(f"{label}:\n{_describe_step_failures(result)}")
-    say(f"  {label} done in {seconds:.1f}s")
+        raise RefreshFailed(f"{label} (run {result.run_id[:8]}):\n{describe_step_failures(result)}")
+    if verbose:
+        say(f"  {label} done in {seconds:.1f}s")
     return result
 
 
-def run_refresh(instance, *, countries: list[str] | None = None, say=print, force: bool = False) -> dict:
+def run_refresh(instance, *, countries: list[str] | None = None, say=print, force: bool = False,
+                verbose: bool = False) -> dict:
     from pipelines.lib.warehouse import writer_lock
 
     # One refresh at a time per data dir: DuckDB allows a single writer process.
     with writer_lock(say=say):
-        return _run_refresh(instance, countries=countries, say=say, force=force)
+        return _run_refresh(instance, countries=countries, say=say, force=force, verbose=verbose)
 
 
-def _run_refresh(instance, *, countries: list[str] | None, say, force: bool) -> dict:
+def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, verbose: bool = False) -> dict:
     from pipelines.definitions import build_definitions
     from pipelines.sources import PARTITIONED_RAW_ASSETS
-    from pipelines.sources.raw_asset import FORCE_TAG
 
     started = time.perf_counter()
     cfg = current_config()
@@ -101,7 +99,9 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool) -> 
     if unknown:
         raise ValueError(f"countries {unknown} are not in the configuration ({', '.join(cfg.countries)})")
     defs = build_definitions()
-    tags = {FORCE_TAG: "1"} if force else {}
+    log = refresh_log_path()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("", encoding="utf-8")  # the log of the last refresh only
     say(f"clusterwatch refresh: config {cfg.name!r}, countries {', '.join(wanted)}")
     for w in cfg.warnings():
         if w[:3] in wanted:
@@ -110,12 +110,14 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool) -> 
     partitioned_keys = [a.key for a in PARTITIONED_RAW_ASSETS]
     say("stage 1/2: per-country sources")
     for country in wanted:
-        _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country, tags=tags)
+        _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
+             tags=run_tags("country-sources", force=force), verbose=verbose)
 
     say("stage 2/2: global sources and everything downstream")
     rest = [k for k in defs.resolve_asset_graph().materializable_asset_keys if k not in partitioned_keys]
-    _run(defs, instance, rest, say, "global sources, transform, checks, publish", tags=tags)
-    return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path())}
+    _run(defs, instance, rest, say, "global sources, transform, checks, publish",
+         tags=run_tags("downstream", force=force), verbose=verbose)
+    return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
 
 
 def run_ingest(*, countries: list[str] | None = None, say=print, force: bool = False) -> dict[str, int]:

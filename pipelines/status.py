@@ -71,6 +71,38 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
         return [{"error": f"could not read the Dagster instance at {home}: {e}"}]
 
 
+def status_data(root: Path | None = None) -> dict:
+    """What `status --json` prints; `ok` is false when a table is blocked or the last run failed (exit 1)."""
+    from pipelines.publish.manifest import MANIFEST, read_manifest
+    from pipelines.quality.tables import PUBLISHED_TABLES
+
+    root = Path(root or published_dir())
+    runs = _dagster_runs()
+    manifest = read_manifest(root) if (root / MANIFEST).exists() else {}
+    tables = {}
+    for t in PUBLISHED_TABLES:
+        entry = (manifest.get("tables") or {}).get(t.name) or {}
+        tables[t.name] = {"status": entry.get("status") or "never published", "version": entry.get("version"),
+                          "row_count": entry.get("row_count"), "reason": entry.get("reason")}
+    problems = [f"table {name} is blocked: {t['reason']}" for name, t in tables.items() if t["status"] == "blocked"]
+    last = runs[0] if runs else None
+    if last and "error" in last:
+        problems.append(last["error"])
+    elif last and last["status"] == "FAILURE":
+        problems.append(f"the last run ({last['run_id'][:8]}) failed: " + "; ".join(last["failures"][:4]))
+    if not manifest:
+        problems.append("nothing published yet")
+    return {
+        "data_dir": str(data_dir()),
+        "published_version": manifest.get("version"),
+        "last_run": last,
+        "runs": runs,
+        "tables": tables,
+        "problems": problems,
+        "ok": not problems,
+    }
+
+
 def status_text(root: Path | None = None) -> str:
     from pipelines.publish.manifest import MANIFEST, read_manifest
     from pipelines.publish.versions import check_consistency, list_versions

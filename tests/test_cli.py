@@ -284,9 +284,12 @@ def test_ui_runs_dagster_dev_on_this_instance(monkeypatch, data_dir, capsys):
     assert code == 0
     (exe, cmd, env, cwd), = calls
     assert exe == sys.executable
-    assert cmd[1:] == ["-m", "dagster", "dev", "-m", "pipelines.definitions", "-d", str(REPO_ROOT),
-                       "-h", "127.0.0.1", "-p", "3111"]
     home = Path(env["DAGSTER_HOME"])
+    assert cmd[1:] == ["-m", "dagster", "dev", "-w", str(home / "workspace.yaml"), "-h", "127.0.0.1", "-p", "3111"]
+    # the code location is named clusterwatch (not pipelines.definitions), and the workspace is not in the checkout
+    location, = yaml.safe_load((home / "workspace.yaml").read_text())["load_from"]
+    assert location["python_module"] == {"module_name": "pipelines.definitions", "location_name": "clusterwatch",
+                                         "working_directory": str(REPO_ROOT)}
     assert home == data_dir / "dagster" and Path(cwd) == home
     assert (home / "dagster.yaml").read_bytes() == (REPO_ROOT / "dagster.yaml").read_bytes()
     assert "http://127.0.0.1:3111" in out

@@ -58,19 +58,26 @@ def instance():
 
 def cmd_refresh(args) -> int:
     _set_env(args)
-    from pipelines.refresh import RefreshFailed, run_refresh
+    from pipelines.refresh import RefreshFailed, refresh_log_path, run_refresh
 
     countries = [c.strip().upper() for c in args.countries.split(",")] if args.countries else None
     try:
         _ensure_sample()
-        summary = run_refresh(instance(), countries=countries, say=_say, force=args.force)
+        summary = run_refresh(instance(), countries=countries, say=_say, force=args.force, verbose=args.verbose)
     except (ConfigError, ValueError) as e:
         _say(f"error: {e}")
         return 2
     except RefreshFailed as e:
         _say(f"\nrefresh FAILED: {e}")
+        _say(f"dbt and Dagster log: {refresh_log_path()}; details: clusterwatch status")
         return 1
-    _say(f"\nrefresh finished in {summary['seconds']:.1f}s; warehouse: {summary['warehouse']}")
+    except Exception as e:  # noqa: BLE001 - one line for people; the traceback with -v
+        if args.verbose:
+            raise
+        _say(f"\nrefresh FAILED: {type(e).__name__}: {e} (run again with -v for the traceback)")
+        return 1
+    _say(f"refresh finished in {summary['seconds']:.1f}s; warehouse: {summary['warehouse']}")
+    _say(f"dbt and Dagster log: {summary['log']} (-v prints it here)")
     return 0
 
 
@@ -144,11 +151,19 @@ def cmd_generate_sample(args) -> int:
 
 
 def cmd_status(args) -> int:
+    """Exit 0 when every table is published and the last run succeeded; 1 otherwise (for scripts and cron)."""
     _set_env(args)
-    from pipelines.status import status_text
+    import json
 
-    _say(status_text())
-    return 0
+    from pipelines.status import status_data, status_text
+
+    data = status_data()
+    if args.json:
+        _say(json.dumps(data, indent=2, default=str))
+    else:
+        _say(status_text())
+        _say("\nOK" if data["ok"] else "\nPROBLEMS:\n" + "\n".join(f"  - {p}" for p in data["problems"]))
+    return 0 if data["ok"] else 1
 
 
 def cmd_config_suggest_4w(args) -> int:
@@ -186,6 +201,20 @@ def cmd_config_suggest_4w(args) -> int:
     return 0 if s.complete else 1
 
 
+CODE_LOCATION = "clusterwatch"  # as pyproject's [tool.dagster] code_location_name
+
+
+def write_workspace(home: Path) -> Path:
+    """The workspace `clusterwatch ui` loads: this code location under its name, written under the data dir."""
+    import yaml
+
+    workspace = home / "workspace.yaml"
+    spec = {"load_from": [{"python_module": {"module_name": "pipelines.definitions", "location_name": CODE_LOCATION,
+                                             "working_directory": str(REPO_ROOT)}}]}
+    workspace.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return workspace
+
+
 def cmd_ui(args) -> int:
     """`dagster dev` on this code location, with the instance under the data dir and the repo's dagster.yaml."""
     _set_env(args)
@@ -193,12 +222,13 @@ def cmd_ui(args) -> int:
     home = dagster_home()
     env = dict(os.environ, DAGSTER_HOME=str(home))
     cmd = [
-        sys.executable, "-m", "dagster", "dev", "-m", "pipelines.definitions", "-d", str(REPO_ROOT),
+        sys.executable, "-m", "dagster", "dev", "-w", str(write_workspace(home)),
         "-h", args.host, "-p", str(args.port),
     ]
     _say(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home}); Ctrl-C stops it")
     # Replace this process, so that Ctrl-C and kill reach dagster dev (and its webserver and daemon) directly.
-    # Started from the instance directory: dagster dev warns about any other dagster.yaml in its folder.
+    # Started from the instance directory: dagster dev warns about any other dagster.yaml in its folder, and
+    # whatever it or dbt writes relative to the working directory lands under the data dir, not the checkout.
     os.chdir(home)
     os.execve(sys.executable, cmd, env)
     return 0  # not reached
@@ -243,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     def selection(sp):  # refresh and ingest: which countries, and whether unchanged files are read again
         sp.add_argument("--countries", help="comma-separated ISO3 codes (default: all in config)")
         sp.add_argument("--force", action="store_true", help="reload sources even if their files did not change")
+        sp.add_argument("-v", "--verbose", action="store_true",
+                        help="one line per step, dbt's log and Dagster's warnings on the terminal, tracebacks")
 
     r = sub.add_parser("refresh", help="ingest, transform, check and publish everything")
     common(r, sources=True)
@@ -270,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("status", help="the last refresh, failed checks and published versions")
     st.add_argument("--data-dir", help="where the warehouse, cache and published/ go (default: $CLUSTERWATCH_DATA_DIR or data/)")
+    st.add_argument("--json", action="store_true", help="machine-readable: runs, tables, problems, ok")
     st.set_defaults(func=cmd_status)
 
     u = sub.add_parser("ui", help="the Dagster UI (dagster dev) with the instance under the data dir")

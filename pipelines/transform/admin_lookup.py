@@ -68,11 +68,11 @@ def refresh_admin_lookup_without_dagster(settings: ClusterwatchSettings, say=pri
     from pipelines.lib.pcode_lookup import write_admin_lookup
     from pipelines.transform.dbt_assets import dbt_resource, dbt_vars
     from pipelines.transform.dbt_selections import ADMIN_KEYS_SELECT
-    from pipelines.transform.project import dbt_env, dbt_project
+    from pipelines.transform.project import dbt_env, dbt_project, dbt_work_dir
 
     os.environ.update(dbt_env())
     args = ["build", "--select", ADMIN_KEYS_SELECT, "--vars", json.dumps(dbt_vars(settings))]
-    dbt_resource().cli(args, manifest=dbt_project().manifest_path).wait()
+    dbt_resource().cli(args, manifest=dbt_project().manifest_path, target_path=dbt_work_dir() / "target" / "ingest").wait()
     say(f"  dbt build --select {ADMIN_KEYS_SELECT}: done")
     cfg = settings.config()
     with connect() as con:

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import os
 from functools import lru_cache
-from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
@@ -17,7 +16,7 @@ from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
 from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
 from pipelines.transform.dbt_steps import DbtStep, plan_steps
-from pipelines.transform.project import dbt_env, dbt_executable, dbt_project
+from pipelines.transform.project import dbt_env, dbt_executable, dbt_project, dbt_work_dir
 from pipelines.transform.translator import ClusterwatchDbtTranslator
 
 ADMIN_KEYS_STEP = "clusterwatch_dbt_admin_keys"
@@ -26,7 +25,10 @@ REST_STEP = "clusterwatch_dbt"
 
 def dbt_vars(settings: ClusterwatchSettings) -> dict:
     """Config values the models use, passed as --vars so config stays the one place to change them."""
-    cfg = settings.config()
+    return config_dbt_vars(settings.config())
+
+
+def config_dbt_vars(cfg) -> dict:
     return {
         "countries": cfg.countries,
         "as_of": (cfg.as_of or dt.date.today()).isoformat(),
@@ -40,6 +42,15 @@ def dbt_vars(settings: ClusterwatchSettings) -> dict:
         "sector_aliases": [a.model_dump(include={"alias", "sector", "country"}) for a in cfg.sector_aliases],
         "needs_duplicates": cfg.needs_duplicates,
     }
+
+
+@lru_cache(maxsize=1)
+def description_vars() -> dict:
+    """The vars descriptions name: dbt_project.yml's defaults, overridden by what this config passes."""
+    import yaml
+
+    defaults = yaml.safe_load((dbt_project().project_dir / "dbt_project.yml").read_text(encoding="utf-8")).get("vars", {})
+    return {**defaults, **config_dbt_vars(current_config())}
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +98,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: 
     # Eager indirect selection, as dagster-dbt assumes when it lists each step's checks (see dbt_steps.py).
     os.environ.update({**dbt_env(), "DBT_INDIRECT_SELECTION": "eager"})
     # One target folder per run: the steps after the first reuse its parse (same vars) instead of parsing again.
-    target = Path("target") / f"run-{context.run.run_id[:8]}"
+    target = dbt_work_dir() / "target" / f"run-{context.run.run_id[:8]}"
     invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars(settings))], context=context, raise_on_error=False,
                          target_path=target)
     seen = []
@@ -110,7 +121,7 @@ def _asset_step(step: DbtStep) -> dg.AssetsDefinition:
     project = dbt_project()
 
     @dbt_assets(manifest=project.manifest_path, project=project,
-                dagster_dbt_translator=ClusterwatchDbtTranslator(current_config()),
+                dagster_dbt_translator=ClusterwatchDbtTranslator(current_config(), description_vars()),
                 select=step.select, exclude=step.exclude or None, pool=WAREHOUSE_POOL, name=step.name)
     def _step(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: ClusterwatchSettings):
         yield from dbt_build(context, dbt, settings, step)

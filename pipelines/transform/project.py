@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.lib.duckdb_settings import active
-from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR, warehouse_path
+from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR, data_dir, warehouse_path
 
 
 def dbt_executable() -> str:
@@ -17,9 +17,15 @@ def dbt_executable() -> str:
 
 
 def dbt_env() -> dict[str, str]:
-    """Env vars the dbt profile reads; the warehouse follows CLUSTERWATCH_DATA_DIR, DuckDB's limits the config."""
+    """Env vars the dbt profile reads; the warehouse and dbt's logs follow CLUSTERWATCH_DATA_DIR (not the
+    checkout), DuckDB's limits the config."""
     return {"CLUSTERWATCH_WAREHOUSE": str(warehouse_path()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            **active().env()}
+            "DBT_LOG_PATH": str(dbt_work_dir() / "logs"), **active().env()}
+
+
+def dbt_work_dir() -> Path:
+    """Where runs put dbt's logs and per-run target folders: under the data dir, never in the checkout."""
+    return data_dir() / "dbt"
 
 
 def _newest_source_mtime() -> float:

@@ -1,6 +1,7 @@
 """Maps dbt nodes onto Dagster asset keys so the UI shows one lineage graph from HDX to the marts."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,23 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings
 from pipelines.lib.config import Config
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "marts": "marts"}
+_VAR = re.compile(r"""\{\{\s*var\(['"](\w+)['"]\)\s*\}\}|var\(['"](\w+)['"]\)""")
+
+
+def render_vars(text: str | None, values: Mapping[str, Any]) -> str | None:
+    """`var('x')` in a dbt description, as people read it in the UI: `x` with the value this config runs with."""
+    if not text:
+        return text
+
+    def one(m: re.Match) -> str:
+        name = m.group(1) or m.group(2)
+        if name not in values:
+            return m.group(0)
+        value = values[name]
+        shown = ", ".join(map(str, value)) or "all" if isinstance(value, (list, tuple)) else value
+        return f"{name} ({shown})"
+
+    return _VAR.sub(one, text)
 
 
 def raw_table_kinds(cfg: Config) -> dict[str, str]:
@@ -27,9 +45,21 @@ def raw_table_kinds(cfg: Config) -> dict[str, str]:
 
 
 class ClusterwatchDbtTranslator(DagsterDbtTranslator):
-    def __init__(self, cfg: Config):
+    def __init__(self, cfg: Config, dbt_vars: Mapping[str, Any] | None = None):
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_duplicate_source_asset_keys=True))
         self._kinds = raw_table_kinds(cfg)
+        self._vars = dict(dbt_vars or {})
+
+    def _rendered(self, props: Mapping[str, Any]) -> Mapping[str, Any]:
+        columns = {name: {**col, "description": render_vars(col.get("description"), self._vars)}
+                   for name, col in (props.get("columns") or {}).items()}
+        return {**props, "description": render_vars(props.get("description"), self._vars), "columns": columns}
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        return super().get_description(self._rendered(dbt_resource_props))
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        return super().get_metadata(self._rendered(dbt_resource_props))
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
