@@ -9,8 +9,9 @@ from pipelines.quality.checks import build_suite_checks
 from pipelines.quality.tables import PUBLISHED_TABLES
 from pipelines.schedules import SCHEDULES, refresh_job
 from pipelines.sensors import SENSORS
-from pipelines.settings import ClusterwatchSettings, warehouse_resource
+from pipelines.settings import ClusterwatchSettings, current_config, warehouse_resource
 from pipelines.sources import RAW_ASSETS
+from pipelines.sources.hdx_datasets import hdx_source_specs
 from pipelines.transform.admin_lookup import build_admin_lookup
 from pipelines.transform.dbt_assets import build_admin_keys_dbt_assets, build_dbt_assets, dbt_resource, mart_checks
 from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
@@ -28,7 +29,8 @@ def build_definitions() -> dg.Definitions:
     suites = build_suite_checks(marts)
     gating = {t: [*dbt_checks[t], *(k for s in suites for k in s.check_keys if k.asset_key == marts[t])] for t in marts}
     return dg.Definitions(
-        assets=[*RAW_ASSETS, admin_lookup, *dbt_steps, *build_publish_assets(marts, gating)],
+        # HDX datasets as external assets upstream of the raw ones (lineage only; Dagster never runs them)
+        assets=[*hdx_source_specs(current_config()), *RAW_ASSETS, admin_lookup, *dbt_steps, *build_publish_assets(marts, gating)],
         asset_checks=suites,
         # Daily refresh and the HDX change sensor: one run per country partition, then one downstream run.
         jobs=[refresh_job],

@@ -8,6 +8,7 @@ from pipelines.lib.errors import SourceError
 from pipelines.lib.ingest import LoadResult, ingest_resource, resources_for_partition
 from pipelines.lib.warehouse import ALL_PARTITIONS, ensure_raw_schema
 from pipelines.settings import ClusterwatchSettings, current_config, open_warehouse
+from pipelines.sources.hdx_datasets import hdx_key
 
 FORCE_TAG = "clusterwatch/force"  # run tag: reload sources even when unchanged
 WAREHOUSE_POOL = "duckdb_warehouse"  # DuckDB allows one writer process: every writer shares this pool
@@ -93,6 +94,7 @@ def raw_asset(kind: str, *, description: str) -> dg.AssetsDefinition:
         group_name="sources",
         partitions_def=country_partitions() if partitioned else None,
         description=description,
+        deps=[hdx_key(kind)],  # the external HDX asset (sources/hdx_datasets.py)
         owners=["team:information-management"],
         kinds={"python", "duckdb"},
         pool=WAREHOUSE_POOL,

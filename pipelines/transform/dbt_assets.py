@@ -14,6 +14,7 @@ from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
+from pipelines.transform.dbt_metadata import with_table_metadata
 from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
 from pipelines.transform.dbt_steps import DbtStep, plan_steps
 from pipelines.transform.project import dbt_env, dbt_executable, dbt_project, dbt_work_dir
@@ -51,6 +52,11 @@ def description_vars() -> dict:
 
     defaults = yaml.safe_load((dbt_project().project_dir / "dbt_project.yml").read_text(encoding="utf-8")).get("vars", {})
     return {**defaults, **config_dbt_vars(current_config())}
+
+
+@lru_cache(maxsize=1)
+def dbt_nodes() -> dict:
+    return json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))["nodes"]
 
 
 @lru_cache(maxsize=1)
@@ -101,10 +107,9 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: 
     target = dbt_work_dir() / "target" / f"run-{context.run.run_id[:8]}"
     invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars(settings))], context=context, raise_on_error=False,
                          target_path=target)
-    seen = []
-    for event in invocation.stream():
-        seen.append(event)
-        yield event
+    # Held until dbt has exited: the tables' row counts and column types are read from the warehouse then.
+    seen = with_table_metadata(invocation.stream(), dbt_nodes(), description_vars(), log=context.log)
+    yield from seen
     failed = _failed_tests(seen)
     error = invocation.get_error()
     if not failed and error is None:
