@@ -76,8 +76,8 @@ def print_checks(result: dg.ExecuteInProcessResult, say: Callable[[str], None]) 
     warned = [c for c in failed if c.severity == dg.AssetCheckSeverity.WARN]  # reported, not blocking
     say(f"    checks: {len(checks) - len(failed)} passed, {len(failed) - len(warned)} failed"
         + (f", {len(warned)} warned" if warned else ""))
-    errors = [c for c in failed if c not in warned]
-    for c in (errors + warned)[:MAX_LISTED]:
-        say(f"      {'WARNING' if c in warned else 'FAILED'} {c.asset_key.to_user_string()}: {c.check_name}")
-    if len(failed) > MAX_LISTED:
-        say(f"      ... and {len(failed) - MAX_LISTED} more (clusterwatch status)")
+    # Failed blocking checks are named once, in the step failure that reports them; warnings only here.
+    for c in warned[:MAX_LISTED]:
+        say(f"      WARNING {c.asset_key.to_user_string()}: {c.check_name}")
+    if len(warned) > MAX_LISTED:
+        say(f"      ... and {len(warned) - MAX_LISTED} more warnings (clusterwatch status)")

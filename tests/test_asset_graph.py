@@ -56,3 +56,42 @@ def test_the_snapshot_lists_every_source_kind_and_mart():
         assert f"raw/{kind} [sources]" in lines
     assert any(line.startswith("published/coverage [") for line in lines)
     assert any("(blocking)" in line for line in lines)
+
+
+def test_hdx_datasets_are_external_assets_upstream_of_each_raw_asset():
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.lib.config import SOURCE_KINDS
+    from pipelines.settings import current_config
+
+    graph = defs.resolve_asset_graph()
+    cfg = current_config()
+    for kind in SOURCE_KINDS:
+        hdx = dg.AssetKey(["hdx", kind])
+        node = graph.get(hdx)
+        assert not node.is_materializable and node.group_name == "hdx"  # external: Dagster never runs it
+        assert graph.get(dg.AssetKey(["raw", kind])).parent_keys == {hdx}
+        datasets = sorted({r.dataset for r in cfg.resources(kind)})
+        assert node.metadata["datasets"].value == datasets
+        assert all(f"`{d}`" in node.description for d in datasets)
+    # the job the CLI, the schedule and the sensor run never tries to materialize them
+    job = defs.resolve_job_def("refresh_all")
+    assert not any(k.path[0] == "hdx" for k in job.asset_layer.executable_asset_keys)
+
+
+def test_descriptions_show_dbt_vars_with_their_values_not_raw_jinja():
+    from pipelines.definitions import defs
+    from pipelines.transform.dbt_assets import description_vars
+
+    graph = defs.resolve_asset_graph()
+    values = description_vars()
+    texts = []
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        prose = (node.description or "").split("#### Raw SQL")[0]  # the SQL block is code, shown as written
+        schema = getattr(node.metadata.get("dagster/column_schema"), "value", node.metadata.get("dagster/column_schema"))
+        texts += [prose, *(c.description or "" for c in (schema.columns if schema else []))]
+    assert not [t for t in texts if "var(" in t or "{{" in t]
+    # var('reference_gap_days') in int_coverage__sources' YAML reads as the value this config runs with
+    assert any(f"reference_gap_days ({values['reference_gap_days']})" in t for t in texts)

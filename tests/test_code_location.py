@@ -13,7 +13,7 @@ import pipelines.sample
 from pipelines.lib.paths import DEFAULT_CONFIG, REPO_ROOT
 
 # Modules of the command line (the package, and the two helpers that print to the terminal) and of the generator.
-CLI_MODULES = {"pipelines.cli", "pipelines.refresh", "pipelines.status"} | {
+CLI_MODULES = {"pipelines.cli", "pipelines.refresh", "pipelines.refresh_report", "pipelines.status"} | {
     f"pipelines.cli.{m.name}" for m in pkgutil.iter_modules(pipelines.cli.__path__)
 }
 SAMPLE_MODULES = {"pipelines.sample"} | {f"pipelines.sample.{m.name}" for m in pkgutil.iter_modules(pipelines.sample.__path__)}

@@ -28,6 +28,7 @@ import duckdb
 import pytest
 
 from pipelines.publish.files import CRASH_ENV
+from pipelines.quality.tables import manifest_path
 from tests.test_quality import build_tiny_warehouse, refresh
 
 REPO = Path(__file__).resolve().parents[1]
@@ -231,9 +232,10 @@ def test_manifest_updates_are_serialised_by_a_lock(data_dir):
 def sample_data(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("sample") / "data"
     started = time.perf_counter()
-    code, out = refresh(data)
+    code, out = refresh(data, full=True)
     assert code == 0, out
     print(f"sample refresh: {time.perf_counter() - started:.1f}s")
+    (data.parent / "refresh-output.txt").write_text(out, encoding="utf-8")  # what the terminal showed
     return data
 
 
@@ -248,6 +250,72 @@ def test_sample_refresh_publishes_every_table(sample_data):
     assert all(e["sources"] for e in m["tables"].values())
     assert (published / "quality" / "quality_report.html").exists()
     assert [v["tables"] for v in m["versions"]] == [sorted(TABLES)]
+
+
+@pytest.mark.slow
+def test_sample_refresh_prints_a_stage_summary_and_logs_dbt_to_a_file(sample_data):
+    out = (sample_data.parent / "refresh-output.txt").read_text(encoding="utf-8")
+    lines = out.splitlines()
+    assert len(lines) <= 40, out
+    assert "Traceback" not in out and "Warning" not in out, out
+    assert lines[-1].startswith("dbt and Dagster log:") and "refresh finished" in lines[-2]
+    log = sample_data / "logs" / "refresh.log"
+    assert str(log) in lines[-1]
+    # dbt's per-model and per-test lines are in the log, not on the terminal
+    models = [n for n in json.loads(manifest_path().read_text())["nodes"].values() if n["resource_type"] == "model"]
+    logged = log.read_text(encoding="utf-8")
+    for node in models:
+        assert f".{node['name']}" in logged, node["name"]
+        assert f".{node['name']} " not in out
+    assert "PASS" in logged and "PASS" not in out
+
+
+@pytest.mark.slow
+def test_status_exits_0_and_reports_json_after_a_good_refresh(sample_data, monkeypatch, capsys):
+    from pipelines.cli.main import main
+
+    monkeypatch.setenv("CLUSTERWATCH_DATA_DIR", str(sample_data))
+    assert main(["status"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("OK")
+    assert main(["status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is True and data["problems"] == []
+    assert set(data["tables"]) == set(TABLES)
+    m = manifest_of(sample_data / "published")
+    for t, entry in data["tables"].items():
+        assert entry == {"status": "published", "version": m["tables"][t]["version"],
+                         "row_count": m["tables"][t]["row_count"], "reason": None}
+    assert data["last_run"]["status"] == "SUCCESS" and data["published_version"] == m["version"]
+
+
+@pytest.mark.slow
+def test_cli_runs_are_refresh_all_tagged_and_marts_carry_row_counts_and_schemas(sample_data, monkeypatch):
+    import getpass
+
+    import dagster as dg
+
+    from pipelines.cli import instance
+    from pipelines.definitions import defs
+
+    monkeypatch.setenv("CLUSTERWATCH_DATA_DIR", str(sample_data))
+    inst = instance()
+    runs = inst.get_runs()
+    assert runs and {r.job_name for r in runs} == {"refresh_all"}
+    assert all(r.tags["clusterwatch/trigger"] == "cli" and r.tags["clusterwatch/user"] == getpass.getuser()
+               for r in runs)
+    assert sorted(r.tags["clusterwatch/stage"] for r in runs) == ["country-sources"] * 3 + ["downstream"]
+    graph = defs.resolve_asset_graph()
+    with duckdb.connect(str(sample_data / "warehouse.duckdb"), read_only=True) as con:
+        for t in TABLES:
+            (mart,) = graph.get(dg.AssetKey(["published", t])).parent_keys
+            md = inst.get_latest_materialization_event(mart).asset_materialization.metadata
+            schema, table = mart.path[-2], mart.path[-1]
+            assert md["dagster/row_count"].value == con.execute(f'select count(*) from {schema}."{table}"').fetchone()[0]
+            columns = con.execute("select column_name, data_type from information_schema.columns where table_schema = ? "
+                                  "and table_name = ? order by ordinal_position", [schema, table]).fetchall()
+            got = md["dagster/column_schema"].value.columns
+            assert [(c.name, c.type) for c in got] == columns
+            assert all(c.description and "var(" not in c.description for c in got), t
 
 
 READER = textwrap.dedent(
@@ -353,7 +421,7 @@ def set_first_flow_status(csv_path: Path, status: str) -> None:
 
 
 @pytest.mark.slow
-def test_a_failing_dbt_test_blocks_only_its_mart(sample_data):
+def test_a_failing_dbt_test_blocks_only_its_mart(sample_data, capsys):
     """A flow status the funding_flows mart's dbt test rejects (no staging test looks at it): that mart's dbt step
     fails, Dagster skips its suite and its publication; the other five marts publish; status names the test."""
     import dagster as dg
@@ -378,6 +446,8 @@ def test_a_failing_dbt_test_blocks_only_its_mart(sample_data):
         flows.write_bytes(original)  # the next tests of this module refresh from the good file
     assert code == 1, out
     assert "funding_flows" in out and test.name in out
+    # printed once, without a traceback (the Dagster run log keeps it)
+    assert out.count("refresh FAILED") == 1 and out.count(test.name) == 1 and "Traceback" not in out, out
 
     m = manifest_of(published)
     ff = m["tables"]["funding_flows"]
@@ -397,6 +467,13 @@ def test_a_failing_dbt_test_blocks_only_its_mart(sample_data):
         skipped = inst.get_latest_materialization_event(dg.AssetKey(["published", "funding_flows"]))
         assert skipped.run_id == baseline["tables"]["funding_flows"]["run_id"]  # Dagster did not run its publish
         text = status_text()
+        from pipelines.cli.main import main
+
+        capsys.readouterr()
+        assert main(["status", "--json"]) == 1  # for scripts: a blocked table is a problem
+        status = json.loads(capsys.readouterr().out)
+    assert status["ok"] is False and status["tables"]["funding_flows"]["status"] == "blocked"
+    assert any("funding_flows" in p and test.name in p for p in status["problems"])
     assert "blocked" in text and test.name in text
 
 

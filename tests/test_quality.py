@@ -255,7 +255,7 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def refresh(data_dir: Path, *args: str, env: dict | None = None) -> tuple[int, str]:
+def refresh(data_dir: Path, *args: str, env: dict | None = None, full: bool = False) -> tuple[int, str]:
     """`clusterwatch refresh` as its own process, with a private data dir. (A process per refresh: the country
     partitions of the raw assets are fixed when the definitions are imported, so configs cannot share one.)"""
     from pipelines.settings import ENV_CONFIG, ENV_LIVE, ENV_SNAPSHOT
@@ -266,6 +266,8 @@ def refresh(data_dir: Path, *args: str, env: dict | None = None) -> tuple[int, s
             run_env.pop(var, None)
     done = subprocess.run([sys.executable, "-m", "pipelines.cli", "refresh", *args], cwd=REPO, env=run_env,
                           capture_output=True, text=True, timeout=1500)
+    if full:  # everything the terminal would show
+        return done.returncode, done.stdout + done.stderr
     return done.returncode, done.stdout + ("\n" + done.stderr[-5000:] if done.returncode else "")
 
 
