@@ -84,7 +84,7 @@ def summarise(result) -> list[tuple[str | None, list[str]]]:
 def downstream(defs) -> list[str]:
     return sorted(
         k.to_user_string()
-        for k in defs.resolve_asset_graph().get_all_asset_keys()
+        for k in defs.resolve_asset_graph().materializable_asset_keys  # not the external hdx/* assets
         if k.to_user_string() not in (PRESENCE, NEEDS)
     )
 
