@@ -12,12 +12,13 @@ from functools import lru_cache
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 
+from pipelines.lib.paths import DBT_PROJECT_DIR
 from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
 from pipelines.transform.dbt_metadata import with_table_metadata
 from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
 from pipelines.transform.dbt_steps import DbtStep, plan_steps
-from pipelines.transform.project import dbt_env, dbt_executable, dbt_project, dbt_work_dir
+from pipelines.transform.project import dbt_env, dbt_executable, dbt_project, dbt_work_dir, manifest_path
 from pipelines.transform.translator import ClusterwatchDbtTranslator
 
 ADMIN_KEYS_STEP = "clusterwatch_dbt_admin_keys"
@@ -50,13 +51,13 @@ def description_vars() -> dict:
     """The vars descriptions name: dbt_project.yml's defaults, overridden by what this config passes."""
     import yaml
 
-    defaults = yaml.safe_load((dbt_project().project_dir / "dbt_project.yml").read_text(encoding="utf-8")).get("vars", {})
+    defaults = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8")).get("vars", {})
     return {**defaults, **config_dbt_vars(current_config())}
 
 
 @lru_cache(maxsize=1)
 def dbt_nodes() -> dict:
-    return json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))["nodes"]
+    return json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"]
 
 
 @lru_cache(maxsize=1)
