@@ -16,6 +16,7 @@ from pipelines.lib.paths import data_dir
 ENV_MEMORY_LIMIT = "CLUSTERWATCH_DUCKDB_MEMORY_LIMIT"
 ENV_THREADS = "CLUSTERWATCH_DUCKDB_THREADS"
 ENV_TEMP_DIRECTORY = "CLUSTERWATCH_DUCKDB_TEMP_DIRECTORY"
+ENV_DBT_THREADS = "CLUSTERWATCH_DBT_THREADS"
 DEFAULT_TEMP_DIRECTORY = "duckdb_tmp"
 
 
@@ -29,6 +30,8 @@ class DuckDBSettings(BaseModel):
     threads: int = Field(2, ge=1, description="DuckDB worker threads per connection (the laptop's cores)")
     temp_directory: str = Field(DEFAULT_TEMP_DIRECTORY,
                                 description="where DuckDB spills, relative to the data directory")
+    dbt_threads: int = Field(1, ge=1, description="dbt nodes run at once inside the one dbt process (one writer); "
+                             "above 1, DuckDB may refuse concurrent catalog changes on a fresh warehouse")
 
     def temp_path(self) -> Path:
         return (data_dir() / self.temp_directory).resolve()
@@ -40,7 +43,7 @@ class DuckDBSettings(BaseModel):
 
     def env(self) -> dict[str, str]:
         return {ENV_MEMORY_LIMIT: self.memory_limit.strip(), ENV_THREADS: str(self.threads),
-                ENV_TEMP_DIRECTORY: str(self.temp_path())}
+                ENV_TEMP_DIRECTORY: str(self.temp_path()), ENV_DBT_THREADS: str(self.dbt_threads)}
 
 
 def activate(settings: DuckDBSettings) -> None:
@@ -56,4 +59,5 @@ def active() -> DuckDBSettings:
         memory_limit=os.environ.get(ENV_MEMORY_LIMIT) or default.memory_limit,
         threads=int(os.environ.get(ENV_THREADS) or default.threads),
         temp_directory=temp or default.temp_directory,  # absolute when set: data_dir() / abs == abs
+        dbt_threads=int(os.environ.get(ENV_DBT_THREADS) or default.dbt_threads),
     )
