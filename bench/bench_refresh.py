@@ -106,7 +106,7 @@ def _bare_duckdb(work: Path) -> dict:
         if uid in seen or uid not in nodes:
             return
         seen.add(uid)
-        for dep in nodes[uid]["depends_on"]["nodes"]:
+        for dep in nodes[uid].get("depends_on", {}).get("nodes", []):
             visit(dep)
         order.append(uid)
 
