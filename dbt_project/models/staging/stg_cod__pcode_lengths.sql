@@ -2,11 +2,8 @@
 -- list alternatives (`7|2`).
 select
     upper(nullif(trim(location), '')) as country_code,
-    nullif(trim(country_length), '') as country_length,
-    nullif(trim(admin_1_length), '') as admin1_length,
-    nullif(trim(admin_2_length), '') as admin2_length,
-    nullif(trim(admin_3_length), '') as admin3_length,
-    nullif(trim(admin_4_length), '') as admin4_length,
-    nullif(trim(admin_5_length), '') as admin5_length,
+    {{ text_columns({'country_length': 'country_length', 'admin_1_length': 'admin1_length',
+                     'admin_2_length': 'admin2_length', 'admin_3_length': 'admin3_length',
+                     'admin_4_length': 'admin4_length', 'admin_5_length': 'admin5_length'}) }},
     {{ lineage_columns() }}
 from {{ source('raw', 'pcode_lengths') }}

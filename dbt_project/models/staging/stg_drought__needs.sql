@@ -14,26 +14,20 @@
 {%- endfor %}
 select
     upper(nullif(trim({{ country_column }}), '')) as country_code,
-    nullif(trim(location_admin1_pcode), '') as admin1_code,
-    nullif(trim(location_region), '') as admin1_name,
-    nullif(trim(location_admin2_pcode), '') as admin2_code,
-    nullif(trim(location_zone), '') as admin2_name,
-    nullif(trim(location_admin3_pcode), '') as admin3_code,
-    nullif(trim(location_woreda), '') as admin3_name,
+    {{ text_columns({'location_admin1_pcode': 'admin1_code', 'location_region': 'admin1_name',
+                     'location_admin2_pcode': 'admin2_code', 'location_zone': 'admin2_name',
+                     'location_admin3_pcode': 'admin3_code', 'location_woreda': 'admin3_name'}) }},
     {% if 'operational_priority_priority' in raw_columns -%}
     nullif(trim(operational_priority_priority), '') as operational_priority,
     {%- else -%}
     cast(null as varchar) as operational_priority,
     {%- endif %}
-    nullif(trim(overall_figures_total_affected), '') as total_affected,
-    nullif(trim(overall_figures_target), '') as total_target,
-    nullif(trim(overall_figures_reached), '') as total_reached,
-    {%- for c in cluster_columns %}
-    nullif(trim({{ c }}), '') as {{ c }},
-    {%- endfor %}
-    try_cast(nullif(trim(reference_period_start), '') as date) as reference_period_start,
-    try_cast(nullif(trim(reference_period_end), '') as date) as reference_period_end,
-    try_cast(nullif(trim(reference_year), '') as integer) as reference_year,
+    {{ text_columns({'overall_figures_total_affected': 'total_affected', 'overall_figures_target': 'total_target',
+                     'overall_figures_reached': 'total_reached'}) }},
+    {%- if cluster_columns %}
+    {{ text_columns(cluster_columns) }},
+    {%- endif %}
+    {{ reference_period_columns() }},
     {{ admin_key_columns(country_column, 'location_admin1_pcode', 'location_region', 'location_admin2_pcode', 'location_zone') }},
     _number_format,
     {{ lineage_columns() }}
