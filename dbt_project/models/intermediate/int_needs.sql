@@ -18,13 +18,14 @@ with components as (
     select * from {{ ref('int_needs__drought') }} where is_usable
 ),
 
-direct as (
+summed as (
+    -- Rows reported at admin 3 are summed into their admin 2 unit (summed_from_admin3).
     select
         need_source,
         source_key,
         dataset_id,
         country_code,
-        reported_admin_level as admin_level,
+        least(reported_admin_level, 2) as admin_level,
         admin1_pcode,
         admin2_pcode,
         sector_code,
@@ -33,31 +34,18 @@ direct as (
         cast(sum(people_targeted) as bigint) as people_targeted,
         cast(sum(people_reached) as bigint) as people_reached,
         count(*) as source_row_count,
-        false as summed_from_admin3
+        reported_admin_level = 3 as summed_from_admin3
     from components
-    where reported_admin_level <= 2
+    where reported_admin_level <= 3
     group by all
 ),
 
+direct as (
+    select * from summed where not summed_from_admin3
+),
+
 from_admin3 as (
-    select
-        need_source,
-        source_key,
-        dataset_id,
-        country_code,
-        2 as admin_level,
-        admin1_pcode,
-        admin2_pcode,
-        sector_code,
-        population_group,
-        cast(sum(people_in_need) as bigint) as people_in_need,
-        cast(sum(people_targeted) as bigint) as people_targeted,
-        cast(sum(people_reached) as bigint) as people_reached,
-        count(*) as source_row_count,
-        true as summed_from_admin3
-    from components
-    where reported_admin_level = 3
-    group by all
+    select * from summed where summed_from_admin3
 ),
 
 combined as (

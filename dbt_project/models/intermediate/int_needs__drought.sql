@@ -106,15 +106,7 @@ problems as (
        and v.cluster = m.cluster
 ),
 
-ranked as (
-    select
-        *,
-        case when first_problem is null then row_number() over (
-            partition by first_problem is null, _source_key, _row_number, country_code, sector_code
-            order by people_in_need desc nulls last, cluster
-        ) end as rank_in_row
-    from problems
-)
+{{ ranked_problems('people_in_need desc nulls last, cluster') }}
 
 select
     'drought' as need_source,
@@ -131,6 +123,5 @@ select
     reached_field,
     reached_raw,
     people_reached,
-    coalesce(first_problem, case when rank_in_row > 1 then 'superseded' end) is null as is_usable,
-    coalesce(first_problem, case when rank_in_row > 1 then 'superseded' end) as exclusion_reason
+    {{ need_exclusion_columns() }}
 from ranked

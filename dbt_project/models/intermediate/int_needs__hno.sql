@@ -82,6 +82,5 @@ select
     'reached' as reached_field,
     reached_raw,
     people_reached,
-    coalesce(first_problem, case when rank_in_unit > 1 then 'superseded' end) is null as is_usable,
-    coalesce(first_problem, case when rank_in_unit > 1 then 'superseded' end) as exclusion_reason
+    {{ need_exclusion_columns('rank_in_unit') }}
 from ranked

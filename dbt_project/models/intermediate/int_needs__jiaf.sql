@@ -19,30 +19,12 @@
 {%- set figure_columns = ['cccm', 'education', 'nutrition', 'food_security', 'health', 'protection', 'shelter', 'nfi',
                           'wash', 'early_recovery', 'general_protection', 'child_protection', 'gbv', 'mine_action',
                           'hlp', 'refugee', 'final_pin'] %}
-with source_rows as (
-    select *
-    from {{ ref('stg_jiaf__pin') }}
-    where {{ in_configured_countries('country_code') }}
-),
-
-long_rows as (
-    unpivot source_rows
-    on {{ figure_columns | join(', ') }}
-    into name figure_field value figure_raw
-),
+with {{ jiaf_long_rows('stg_jiaf__pin', figure_columns, 'figure_field', 'figure_raw') }},
 
 empty_rows as (
     select *, cast(null as varchar) as figure_field, cast(null as varchar) as figure_raw
     from source_rows
     where coalesce({% for c in figure_columns %}nullif({{ c }}, '-'){{ ', ' if not loop.last }}{% endfor %}) is null
-),
-
-aliases as (
-    {{ sector_alias_keys() }}
-),
-
-lookup as (
-    {{ admin_lookup_for('jiaf_pin') }}
 ),
 
 mapped as (
@@ -97,15 +79,7 @@ problems as (
     from checked
 ),
 
-ranked as (
-    select
-        *,
-        case when first_problem is null then row_number() over (
-            partition by first_problem is null, _source_key, _row_number, country_code, sector_code
-            order by people_in_need desc, figure_field
-        ) end as rank_in_row
-    from problems
-)
+{{ ranked_problems('people_in_need desc, figure_field') }}
 
 select
     'jiaf' as need_source,
@@ -123,6 +97,5 @@ select
     cast(null as varchar) as reached_field,
     cast(null as varchar) as reached_raw,
     cast(null as bigint) as people_reached,
-    coalesce(first_problem, case when rank_in_row > 1 then 'superseded' end) is null as is_usable,
-    coalesce(first_problem, case when rank_in_row > 1 then 'superseded' end) as exclusion_reason
+    {{ need_exclusion_columns() }}
 from ranked

@@ -13,25 +13,7 @@
 {%- set phase_columns = ['cccm', 'education', 'nutrition', 'food_security', 'health', 'protection', 'shelter', 'nfi',
                          'wash', 'early_recovery', 'child_protection', 'gbv', 'mine_action', 'hlp',
                          'general_protection', 'final_severity'] %}
-with source_rows as (
-    select *
-    from {{ ref('stg_jiaf__severity') }}
-    where {{ in_configured_countries('country_code') }}
-),
-
-long_rows as (
-    unpivot source_rows
-    on {{ phase_columns | join(', ') }}
-    into name severity_field value severity_raw
-),
-
-aliases as (
-    {{ sector_alias_keys() }}
-),
-
-lookup as (
-    {{ admin_lookup_for('jiaf_pin') }}
-),
+with {{ jiaf_long_rows('stg_jiaf__severity', phase_columns, 'severity_field', 'severity_raw') }},
 
 mapped as (
     select
@@ -43,12 +25,7 @@ mapped as (
         end as column_order,
         case when l.severity_field = 'final_severity' then 'Intersectoral' else a.sector_code end as sector_code,
         round(try_cast(l.severity_raw as double), 2) as severity,
-        case
-            when l.admin3_code is not null then 3
-            when l.admin2_code is not null then 2
-            when l.admin1_code is not null then 1
-            else 0
-        end as reported_admin_level,
+        {{ reported_admin_level('l') }} as reported_admin_level,
         k.admin1_pcode,
         k.admin2_pcode
     from long_rows as l
@@ -63,8 +40,7 @@ problems as (
     select
         *,
         case
-            when (reported_admin_level >= 2 and admin2_pcode is null)
-              or (reported_admin_level >= 1 and admin1_pcode is null) then 'admin_unmatched'
+            when {{ need_admin_unmatched() }} then 'admin_unmatched'
             when sector_code is null then 'unknown_sector'
             when severity is null then 'non_numeric'
             when severity = 0 then 'not_assessed'
@@ -73,32 +49,19 @@ problems as (
     from mapped
 ),
 
-ranked as (
-    select
-        *,
-        case when first_problem is null then row_number() over (
-            partition by first_problem is null, _source_key, _row_number, country_code, sector_code
-            order by column_order
-        ) end as rank_in_row
-    from problems
-)
+{{ ranked_problems('column_order') }}
 
 select
     'jiaf_severity' as severity_source,
-    _source_key as source_key,
-    _dataset_id as dataset_id,
-    _source_file as source_file,
-    _row_number as row_number,
+    {{ need_row_lineage_columns() }},
     country_code,
     reference_year,
     reported_admin_level,
-    case when reported_admin_level >= 1 then admin1_pcode end as admin1_pcode,
-    case when reported_admin_level >= 2 then admin2_pcode end as admin2_pcode,
+    {{ reported_admin_pcodes() }},
     admin3_code,
     severity_field,
     severity_raw,
     sector_code,
     severity,
-    coalesce(first_problem, case when rank_in_row > 1 then 'superseded' end) is null as is_usable,
-    coalesce(first_problem, case when rank_in_row > 1 then 'superseded' end) as exclusion_reason
+    {{ need_exclusion_columns() }}
 from ranked
