@@ -12,12 +12,4 @@ with mart as (
     where {{ in_configured_countries('country_code') }}
     group by all
 )
-select coalesce(m.country_code, f.country_code) as country_code, coalesce(m.year, f.year) as year,
-       m.requirements_usd as mart_requirements_usd, f.requirements_usd as fts_requirements_usd,
-       m.funding_usd as mart_funding_usd, f.funding_usd as fts_funding_usd
-from mart m
-full outer join fts f on m.country_code = f.country_code and m.year = f.year
-where abs(coalesce(m.requirements_usd, 0) - coalesce(f.requirements_usd, 0)) > 1
-   or abs(coalesce(m.funding_usd, 0) - coalesce(f.funding_usd, 0)) > 1
-   or m.country_code is null
-   or f.country_code is null
+{{ totals_mismatches('mart', 'fts', ['country_code', 'year'], '> 1') }}

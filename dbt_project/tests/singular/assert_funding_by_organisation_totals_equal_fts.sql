@@ -14,10 +14,4 @@ with fts as (
     from {{ ref('funding_by_organisation') }}
     group by all
 )
-select coalesce(f.country_code, m.country_code) as country_code, coalesce(f.plan_id, m.plan_id) as plan_id,
-       f.funding_usd as fts_funding_usd, m.funding_usd as mart_funding_usd,
-       f.requirements_usd as fts_requirements_usd, m.requirements_usd as mart_requirements_usd
-from fts f
-full outer join mart m on f.country_code = m.country_code and f.plan_id = m.plan_id
-where f.country_code is null or m.country_code is null
-   or abs(f.funding_usd - m.funding_usd) > 1 or abs(f.requirements_usd - m.requirements_usd) > 1
+{{ totals_mismatches('fts', 'mart', ['country_code', 'plan_id'], '> 1') }}

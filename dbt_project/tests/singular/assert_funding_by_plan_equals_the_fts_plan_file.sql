@@ -11,21 +11,5 @@ mart as (
     select country_code, year, plan_id, requirements_usd, funding_usd from {{ ref('funding_by_plan') }}
 )
 
-select
-    coalesce(fts.country_code, mart.country_code) as country_code,
-    coalesce(fts.year, mart.year) as year,
-    coalesce(fts.plan_id, mart.plan_id) as plan_id,
-    fts.requirements_usd as fts_requirements_usd,
-    mart.requirements_usd as mart_requirements_usd,
-    fts.funding_usd as fts_funding_usd,
-    mart.funding_usd as mart_funding_usd
-from fts
-full outer join mart
-    on fts.country_code = mart.country_code
-    and fts.year = mart.year
-    and fts.plan_id is not distinct from mart.plan_id
-where fts.country_code is null
-    or mart.country_code is null
-    or abs(coalesce(fts.requirements_usd, 0) - coalesce(mart.requirements_usd, 0)) >= 0.5
-    or abs(coalesce(fts.funding_usd, 0) - coalesce(mart.funding_usd, 0)) >= 0.5
+{{ totals_mismatches('fts', 'mart', ['country_code', 'year', 'plan_id'], '>= 0.5', null_safe=['plan_id']) }}
     or (fts.requirements_usd is null) <> (mart.requirements_usd is null)
