@@ -3,11 +3,7 @@
 -- country's share as FTS publishes it); `Not specified` rows (blank plan id) hold funding outside any plan.
 
 select
-    country_code,
-    year,
-    plan_id,
-    plan_code,
-    plan_name,
+    {{ fts_plan_key_columns() }},
     plan_type_id,
     plan_type_name as plan_type,
     plan_start_date,

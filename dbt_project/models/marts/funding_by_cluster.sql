@@ -16,11 +16,7 @@ sectors as (
 
 summed as (
     select
-        country_code,
-        year,
-        plan_id,
-        plan_code,
-        plan_name,
+        {{ fts_plan_key_columns() }},
         cluster_code,
         cluster_name,
         line_type,

@@ -10,11 +10,7 @@ with plans as (
 
 summed as (
     select
-        country_code,
-        year,
-        plan_id,
-        plan_code,
-        plan_name,
+        {{ fts_plan_key_columns() }},
         plan_type,
         min(plan_start_date) as plan_start_date,
         max(plan_end_date) as plan_end_date,
