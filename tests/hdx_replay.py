@@ -98,13 +98,15 @@ class _Handler(BaseHTTPRequestHandler):
                 params.update({k: v[-1] for k, v in parse_qs(body.decode()).items()})
         return params
 
-    def _json(self, status: int, payload: dict):
-        body = json.dumps(payload).encode()
+    def _send(self, status: int, content_type: str, body: bytes):
         self.send_response(status)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _json(self, status: int, payload: dict):
+        self._send(status, "application/json;charset=utf-8", json.dumps(payload).encode())
 
     def _action(self, replay: HdxReplayServer, action: str, params: dict):
         help_url = f"{replay.url}/api/3/action/help_show?name={action}"
@@ -126,32 +128,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _download(self, replay: HdxReplayServer, resource_id: str):
         if resource_id in replay.uploads:  # a file publish-hdx uploaded
-            body = replay.uploads[resource_id]
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
+            return self._send(200, "application/octet-stream", replay.uploads[resource_id])
         path, fault = replay._download_target(resource_id)
         if fault == "timeout":
             replay._stop.wait(replay.stall_seconds)  # say nothing until the client's timeout has passed
             return
         if fault == "http500":
-            body = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
-            self.send_response(500)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
+            return self._send(500, "text/html", b"<html><body><h1>500 Internal Server Error</h1></body></html>")
         if fault == "html":
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(HTML_PAGE)))
-            self.end_headers()
-            self.wfile.write(HTML_PAGE)
-            return
+            return self._send(200, "text/html; charset=utf-8", HTML_PAGE)
         if path is None:
             return self._json(404, {"success": False, "error": {"message": "no recorded file for this resource"}})
         size = path.stat().st_size

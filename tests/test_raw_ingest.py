@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 
 import duckdb
 import openpyxl
@@ -16,6 +15,7 @@ from pipelines.lib.hdx.snapshot import SnapshotFetcher
 from pipelines.lib.ingest import ingest_resource
 from pipelines.lib.paths import CONFIG_DIR
 from pipelines.lib.warehouse import ALL_PARTITIONS, LINEAGE_COLUMNS, connect, ensure_raw_schema
+from tests.snapshot_copy import copy_resource
 
 REAL_CONFIG = CONFIG_DIR / "hdx_snapshot.yaml"
 
@@ -155,13 +155,7 @@ def _good_and_bad(real_snapshot, tmp_path, kind, res_id):
     cfg = load_config(REAL_CONFIG)
     res = next(r for k, r in cfg.sources.all() if r.id == res_id)
     root = tmp_path / "snap"
-    target = root / res.path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(real_snapshot / res.path, target)
-    if res.metadata:
-        (root / res.metadata).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(real_snapshot / res.metadata, root / res.metadata)
-    return cfg, res, root, target
+    return cfg, res, root, copy_resource(real_snapshot, res, root)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,6 @@ file; each case damages its own copy. What publication does with bad figures is 
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pydantic
@@ -20,6 +19,7 @@ from pipelines.lib.ingest import ingest_resource
 from pipelines.lib.paths import CONFIG_DIR
 from pipelines.lib.warehouse import ALL_PARTITIONS, connect, ensure_raw_schema
 from tests.corpus.cases import CASES, CASES_IN_DBT, Case
+from tests.snapshot_copy import copy_resource
 
 CONFIG = CONFIG_DIR / "hdx_snapshot.yaml"
 
@@ -38,16 +38,6 @@ def _merge(base: dict, update: dict) -> dict:
     return out
 
 
-def _copy(real_snapshot: Path, res: Resource, root: Path) -> Path:
-    target = root / res.path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(real_snapshot / res.path, target)
-    if res.metadata:
-        (root / res.metadata).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(real_snapshot / res.metadata, root / res.metadata)
-    return target
-
-
 @pytest.fixture(scope="module")
 def loaded(real_snapshot, tmp_path_factory):
     """One warehouse, each corpus resource loaded once from its good file."""
@@ -59,7 +49,7 @@ def loaded(real_snapshot, tmp_path_factory):
         if res_id not in done:
             kind, res, partition = _kind_and_resource(res_id)
             root = work / f"good-{res_id}"
-            _copy(real_snapshot, res, root)
+            copy_resource(real_snapshot, res, root)
             with connect(warehouse) as con:
                 ensure_raw_schema(con)
                 ingest_resource(con, SnapshotFetcher(root), res, kind, partition)
@@ -90,7 +80,7 @@ def test_corpus_case(case: Case, loaded, real_snapshot):
     before = _state(warehouse, res)
     bad = Resource.model_validate(_merge(res.model_dump(), case.update))
     root = work / f"case-{case.id}" / "snap"
-    target = _copy(real_snapshot, res, root)
+    target = copy_resource(real_snapshot, res, root)
     if case.damage:
         case.damage(target)
     limits = ReadLimits(**case.limits)
