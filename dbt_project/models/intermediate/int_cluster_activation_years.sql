@@ -33,9 +33,7 @@ flagged as (
         host.year is not null as host_has_line
     from grid
     left join plan_years
-        on plan_years.country_code = grid.country_code
-        and plan_years.cluster_code = grid.cluster_code
-        and plan_years.year = grid.year
+        on {{ same_keys('plan_years', 'grid', ['country_code', 'cluster_code', 'year']) }}
     left join folding
         on folding.cluster_code = grid.cluster_code
     left join plan_years as host
@@ -82,9 +80,7 @@ decided as (
         end as bridge_reason
     from neighbours
     left join gaps
-        on gaps.country_code = neighbours.country_code
-        and gaps.cluster_code = neighbours.cluster_code
-        and gaps.previous_line_year = neighbours.previous_line_year
+        on {{ same_keys('gaps', 'neighbours', ['country_code', 'cluster_code', 'previous_line_year']) }}
 ),
 
 covered as (
@@ -109,6 +105,4 @@ select
     plan_years.source_dataset_ids
 from covered
 left join plan_years
-    on plan_years.country_code = covered.country_code
-    and plan_years.cluster_code = covered.cluster_code
-    and plan_years.year = covered.year
+    on {{ same_keys('plan_years', 'covered', ['country_code', 'cluster_code', 'year']) }}

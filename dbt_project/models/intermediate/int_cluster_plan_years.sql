@@ -33,7 +33,5 @@ select
     string_agg(distinct lines._dataset_id, ',' order by lines._dataset_id) as source_dataset_ids
 from lines
 left join plans
-    on plans.country_code = lines.country_code
-    and plans.plan_id = lines.plan_id
-    and plans.year = lines.year
+    on {{ same_keys('plans', 'lines', ['country_code', 'plan_id', 'year']) }}
 group by all

@@ -124,9 +124,7 @@ remainders as (
         plans._row_number
     from plans
     left join line_totals
-        on line_totals.country_code = plans.country_code
-        and line_totals.plan_id = plans.plan_id
-        and line_totals.year = plans.year
+        on {{ same_keys('line_totals', 'plans', ['country_code', 'plan_id', 'year']) }}
 )
 
 select

@@ -54,9 +54,7 @@ resolved as (
         alias_match.org_name is not null as org_alias_matched
     from orgs
     left join alias_match
-        on alias_match.country_code = orgs.country_code
-       and alias_match.plan_id = orgs.plan_id
-       and alias_match.fts_organisation_name = orgs.fts_organisation_name
+        on {{ same_keys('alias_match', 'orgs', ['country_code', 'plan_id', 'fts_organisation_name']) }}
 ),
 
 presence_types as (
