@@ -94,6 +94,18 @@ def _stripped(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", re.sub(r"[\'\u2019]", "", text.lower()))).strip()
 
 
+def _names(raw_name, raw_acronym) -> tuple[str, str, str] | None:
+    """(acronym, name as given, canonical name) of a row; None for a blank or placeholder name."""
+    name = _text(raw_name)
+    if not name:
+        return None
+    acronym = clean_acronym(raw_acronym, name)
+    given, name = name, canonical_name(name, acronym)
+    if name.lower() in PLACEHOLDERS:
+        return None
+    return acronym, given, name
+
+
 def collect(snapshot: Path) -> list[tuple[str, str, str, str, str]]:
     """(raw alias, country_code, acronym, name, type code) from both inputs."""
     out = []
@@ -101,13 +113,9 @@ def collect(snapshot: Path) -> list[tuple[str, str, str, str, str]]:
     # Lookups that are only HDX's stripped copy of another lookup of the same org add nothing.
     spelled = {(_text(r["Country Code"]), _stripped(_text(r["Lookup"]))) for r in org_map if _text(r["Lookup"]) != _stripped(_text(r["Lookup"]))}
     for r in org_map:
-        name = _text(r["Canonical Name"])
-        if not name:
+        if not (names := _names(r["Canonical Name"], r["Acronym"])):
             continue
-        acronym = clean_acronym(r["Acronym"], name)
-        given, name = name, canonical_name(name, acronym)
-        if name.lower() in PLACEHOLDERS:
-            continue
+        acronym, given, name = names
         country = _text(r["Country Code"]).upper()
         type_code = _text(r["Type Code"])
         lookup = _text(r["Lookup"])
@@ -119,13 +127,9 @@ def collect(snapshot: Path) -> list[tuple[str, str, str, str, str]]:
     sheets = sorted((snapshot / OPS / "input").glob("org_2pacx-*.csv"))
     for path in sheets:
         for r in read_csv(path):
-            name = _text(r["Canonical org name"])
-            if not name:
+            if not (names := _names(r["Canonical org name"], r["Acronym"])):
                 continue
-            acronym = clean_acronym(r["Acronym"], name)
-            given, name = name, canonical_name(name, acronym)
-            if name.lower() in PLACEHOLDERS:
-                continue
+            acronym, given, name = names
             location = _text(r.get("Location code")) or COUNTRY_NAMES.get(_text(r.get("Location filter")).lower(), "")
             if _text(r.get("Location filter")) and not location:
                 print(f"warning: unknown location filter {r['Location filter']!r}; row skipped", file=sys.stderr)
