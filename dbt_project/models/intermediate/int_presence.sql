@@ -133,32 +133,10 @@ org_split as (
 org_parsed as (
     select
         *,
-        case
-            when name_parts.rhs <> '' and not regexp_matches(name_parts.rhs, '[a-z]{3,}')
-                 and regexp_matches(name_parts.lhs, '[a-z]{3,}') then name_parts.lhs
-            when name_parts.lhs <> '' and not regexp_matches(name_parts.lhs, '[a-z]{3,}')
-                 and regexp_matches(name_parts.rhs, '[a-z]{3,}') then name_parts.rhs
-            else org_name
-        end as parsed_name,
-        case
-            when name_parts.rhs <> '' and not regexp_matches(name_parts.rhs, '[a-z]{3,}')
-                 and regexp_matches(name_parts.lhs, '[a-z]{3,}') then name_parts.rhs
-            when name_parts.lhs <> '' and not regexp_matches(name_parts.lhs, '[a-z]{3,}')
-                 and regexp_matches(name_parts.rhs, '[a-z]{3,}') then name_parts.lhs
-        end as acronym_from_name,
-        case
-            when acronym_parts.rhs <> '' and not regexp_matches(acronym_parts.rhs, '[a-z]{3,}')
-                 and regexp_matches(acronym_parts.lhs, '[a-z]{3,}') then acronym_parts.rhs
-            when acronym_parts.lhs <> '' and not regexp_matches(acronym_parts.lhs, '[a-z]{3,}')
-                 and regexp_matches(acronym_parts.rhs, '[a-z]{3,}') then acronym_parts.lhs
-            else org_acronym
-        end as parsed_acronym,
-        case
-            when acronym_parts.rhs <> '' and not regexp_matches(acronym_parts.rhs, '[a-z]{3,}')
-                 and regexp_matches(acronym_parts.lhs, '[a-z]{3,}') then acronym_parts.lhs
-            when acronym_parts.lhs <> '' and not regexp_matches(acronym_parts.lhs, '[a-z]{3,}')
-                 and regexp_matches(acronym_parts.rhs, '[a-z]{3,}') then acronym_parts.rhs
-        end as name_from_acronym
+        {{ org_part('name_parts', 'name', otherwise='org_name') }} as parsed_name,
+        {{ org_part('name_parts', 'acronym') }} as acronym_from_name,
+        {{ org_part('acronym_parts', 'acronym', otherwise='org_acronym') }} as parsed_acronym,
+        {{ org_part('acronym_parts', 'name') }} as name_from_acronym
     from org_split
 ),
 
