@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import duckdb
 import openpyxl
@@ -25,8 +26,22 @@ def _is_hxl_row(cells) -> bool:
     return bool(filled) and sum(c.startswith("#") for c in filled) * 2 >= len(filled)
 
 
+def _fts_json_records(path) -> list:
+    """An FTS groupby=organization response as the json module sees it: its requirement objects and every
+    organisation listed under a funding report's totals."""
+    data = json.loads(path.read_text(encoding="utf-8-sig"))["data"]
+    records = list(data["requirements"]["objects"])
+    for key, section in data.items():
+        if key.startswith("report"):
+            for group in section["fundingTotals"]["objects"]:
+                records += group.get("singleFundingObjects") or []
+    return records
+
+
 def _rows_by_other_reader(path, res):
-    """Data rows as Python's csv module or openpyxl sees them (header, HXL and blank rows removed)."""
+    """Data rows as Python's csv/json modules or openpyxl see them (header, HXL and blank rows removed)."""
+    if path.suffix.lower() == ".json":
+        return [], _fts_json_records(path)
     if path.suffix.lower() == ".xlsx":
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
         ws = wb[res.layout.sheet] if res.layout.sheet else wb.worksheets[0]
