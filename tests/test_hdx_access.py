@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 import socket
 from pathlib import Path
 
@@ -220,7 +221,8 @@ def test_snapshot_matches_saved_download_name(real_snapshot):
 def test_snapshot_reads_wrapped_package_show(real_snapshot, tmp_path):
     pkg = json.loads((real_snapshot / OP_INPUT / "chad-operational-presence.json").read_text(encoding="utf-8"))
     (tmp_path / "pkg.json").write_text(json.dumps({"help": "x", "success": True, "result": pkg}))
-    (tmp_path / "tcd.xlsx").symlink_to(real_snapshot / OP_INPUT / "3w_tcd_avr2025.xlsx")
+    # a copy: a symlink leading out of the snapshot root is refused (test_read_limits)
+    shutil.copyfile(real_snapshot / OP_INPUT / "3w_tcd_avr2025.xlsx", tmp_path / "tcd.xlsx")
     res = TCD.model_copy(update={"path": "tcd.xlsx", "metadata": "pkg.json"})
     assert SnapshotFetcher(tmp_path).fetch(res).resource_id == "229056ab-d399-430e-96c5-a65665ad5e52"
 

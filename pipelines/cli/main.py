@@ -121,6 +121,10 @@ def cmd_config_check(args) -> int:
     _say(f"  register      {REGISTER_FILE.name} OK")
     from pipelines.lib.config_check import check_files
 
+    if not getattr(args, "snapshot", None):
+        from pipelines.sample.ensure import ensure_sample_snapshot
+
+        ensure_sample_snapshot(cfg, say=_say)  # the embedded sample is generated on first use; no-op for others
     root = Path(args.snapshot).resolve() if getattr(args, "snapshot", None) else cfg.snapshot_root()
     result = check_files(cfg, root)
     for w in result.warnings:
