@@ -284,7 +284,8 @@ def test_status_exits_0_and_reports_json_after_a_good_refresh(sample_data, monke
     m = manifest_of(sample_data / "published")
     for t, entry in data["tables"].items():
         assert entry == {"status": "published", "version": m["tables"][t]["version"],
-                         "row_count": m["tables"][t]["row_count"], "reason": None}
+                         "row_count": m["tables"][t]["row_count"], "reason": m["tables"][t]["reason"]}
+        assert "checks passed" in entry["reason"]  # why this version is current
     assert data["last_run"]["status"] == "SUCCESS" and data["published_version"] == m["version"]
 
 
