@@ -372,9 +372,6 @@ def expected_activations(cfg, cluster_rows, plan_rows) -> set[tuple]:
     return expected
 
 
-@pytest.mark.xfail(strict=False, reason="open (issue 9): since the sector-key normalisation landed, the mart splits a few "
-                   "periods (e.g. AFG WSH 2016 alone) where this recomputation from the raw per-plan file sees one run; "
-                   "which side is right is not settled yet")
 def test_cluster_activations_follow_the_plan_lines(con, cfg, expected_activations):
     got = con.execute(
         "select country_code, cluster_code, structure, activated_on, deactivated_on, is_active, duration_days "

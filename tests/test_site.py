@@ -75,7 +75,9 @@ def handmade(tmp_path) -> Path:
         select * from (values ('XYZ', 'WSH', date '2019-01-01', null::date, true, 'cluster', 'high',
                                date '2026-04-30'),
                               ('XYZ', 'HEA', date '2015-01-01', date '2017-12-31', false, 'sector', 'low',
-                               date '2017-12-31'))
+                               date '2017-12-31'),
+                              ('XYZ', 'REF', date '2020-01-01', null::date, true, 'refugee_response', 'medium',
+                               date '2026-04-30'))
         t(country_code, cluster_code, activated_on, deactivated_on, is_active, structure, confidence,
           reference_period_end)""")
     files = {p.name: {"sha256": sha(p), "bytes": p.stat().st_size} for p in root.iterdir()}
@@ -100,6 +102,7 @@ def test_site_shows_new_columns_blocked_tables_and_survives_missing_ones(handmad
     # percent funded is a ratio of sums over every cluster row of the latest year: 200 / 500
     assert re.search(r'data-figure="percent-funded">.*?<div class="value">40.0%<', index, re.S)
     assert re.search(r'data-figure="partners">.*?<div class="value">3<', index, re.S)  # A, B, C
+    # an active refugee response is not a cluster (UNHCR's Refugee Coordination Model)
     assert re.search(r'data-figure="active-clusters">.*?<div class="value">1<', index, re.S)
     # the blocked table says so, and why; the never-published one too
     assert "rank_unique; version v0 stays current" in index and 'class="badge blocked"' in index

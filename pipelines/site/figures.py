@@ -125,8 +125,10 @@ def active_clusters(pub: Published, country: str) -> Figure:
     end = "max(reference_period_end)" if pub.has("cluster_activations", "reference_period_end") else "null"
     ids = "string_agg(distinct source_dataset_ids, ',')" if pub.has(
         "cluster_activations", "source_dataset_ids") else "null"
-    r = pub.rows(f"select count(distinct cluster_code) filter (where is_active) as n, {end} as end, {ids} as ids, "
-                 "string_agg(distinct cluster_code, ', ' order by cluster_code) filter (where is_active) as codes "
+    # refugee responses and pre-cluster appeal sectors are periods too, but not clusters
+    active = "is_active and structure = 'cluster'" if pub.has("cluster_activations", "structure") else "is_active"
+    r = pub.rows(f"select count(distinct cluster_code) filter (where {active}) as n, {end} as end, {ids} as ids, "
+                 f"string_agg(distinct cluster_code, ', ' order by cluster_code) filter (where {active}) as codes "
                  "from cluster_activations where country_code = ?", [country])[0]
     sources = dataset_ids(r["ids"])
     return Figure("Active clusters", fmt_int(r["n"] or 0), r["codes"] or "none active",

@@ -3,7 +3,7 @@
 --   * Each plan cluster line keeps its own FTS code and name (cluster_code, cluster_name) and gets the global
 --     cluster it counts as (global_cluster_code: one of the 15 IASC clusters and areas of responsibility),
 --     through the seed fts_plan_cluster_kinds (refugee and COVID-19 lines, combined lines) and then the sector
---     alias seed. Lines that are not an IASC cluster (refugee response, COVID-19, enabling programmes,
+--     aliases (the config's for the country, then global, then the seed) on sector_key, like every other source. Lines that are not an IASC cluster (refugee response, COVID-19, enabling programmes,
 --     multi-purpose cash, coordination, unknown names) have global_cluster_code null.
 --   * `Not specified` and `Multiple clusters/sectors (shared)` lines -> NOT_SPECIFIED and SHARED.
 --   * PLAN_REMAINDER: the part of the plan (requirements and funding from the plan file) that the cluster file
@@ -23,7 +23,7 @@ plans as (
     select * from {{ ref('int_fts_plans') }}
 ),
 
-aliases as (
+alias_keys as (
     {{ sector_alias_keys() }}
 ),
 
@@ -62,7 +62,7 @@ classified as (
         end as line_type,
         case
             when lines.plan_cluster_id is null or line_kind.line_type in ('refugee_response', 'covid') then null
-            else coalesce(line_kind.kind_global_code, aliases.sector_code)
+            else coalesce(line_kind.kind_global_code, {{ sector_code_of('aliases') }})
         end as mapped_code,
         lines.requirements_usd,
         lines.funding_usd,
@@ -73,8 +73,7 @@ classified as (
     from lines
     left join line_kind
         on line_kind._source_key = lines._source_key and line_kind._row_number = lines._row_number
-    left join aliases
-        on aliases.alias_key = lines.name_key
+    {{ sector_alias_join('alias_keys', 'aliases', 'lines.plan_cluster_name', 'lines.country_code') }}
 ),
 
 plan_lines as (

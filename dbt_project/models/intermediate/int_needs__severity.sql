@@ -23,14 +23,13 @@ mapped as (
             when l.severity_field = '{{ c }}' then {{ loop.index }}
             {%- endfor %}
         end as column_order,
-        case when l.severity_field = 'final_severity' then 'Intersectoral' else a.sector_code end as sector_code,
+        case when l.severity_field = 'final_severity' then 'Intersectoral' else {{ sector_code_of('a') }} end as sector_code,
         round(try_cast(l.severity_raw as double), 2) as severity,
         {{ reported_admin_level('l') }} as reported_admin_level,
         k.admin1_pcode,
         k.admin2_pcode
     from long_rows as l
-    left join aliases as a
-        on a.alias_key = {{ normalise_key("replace(l.severity_field, '_', ' ')") }}
+    {{ sector_alias_join('aliases', 'a', "replace(l.severity_field, '_', ' ')", 'l.country_code') }}
     left join lookup as k
         on k.lookup_key = l.admin_lookup_key
     where l.severity_raw <> '-'
