@@ -117,17 +117,3 @@ def published_table(name: str) -> PublishedTable:
         raise KeyError(f"{name!r} is not a published table (no mart with `meta: publish: true` of that name); "
                        f"expected one of {sorted(tables)}") from None
 
-
-def mart_asset_keys(dbt_assets) -> dict:
-    """Each published table's mart asset key, as the dbt assets define it (never guessed: the translator
-    decides, e.g. `marts/coverage`)."""
-    from dagster_dbt import get_asset_key_for_model
-
-    return {t.name: get_asset_key_for_model([dbt_assets], t.name) for t in published_tables()}
-
-
-def mart_dbt_tests(dbt_assets) -> dict:
-    """Each published table's dbt tests (generic and singular), as the asset check keys dagster-dbt gives them."""
-    marts = mart_asset_keys(dbt_assets)
-    return {t: sorted((k for k in dbt_assets.check_keys if k.asset_key == key), key=lambda k: k.name)
-            for t, key in marts.items()}
