@@ -90,7 +90,8 @@ def run_refresh(instance, *, countries: list[str] | None = None, say=print, forc
 
 def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, verbose: bool = False) -> dict:
     from pipelines.definitions import build_definitions
-    from pipelines.sources import PARTITIONED_RAW_ASSETS
+    from pipelines.changes import changed_raw_keys, downstream_of, downstream_tags, last_built_from, raw_data_versions
+    from pipelines.sources import PARTITIONED_RAW_ASSETS, RAW_ASSETS
 
     started = time.perf_counter()
     cfg = current_config()
@@ -113,10 +114,22 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
         _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
              tags=run_tags("country-sources", force=force), verbose=verbose)
 
-    say("stage 2/2: global sources and everything downstream")
-    rest = [k for k in defs.resolve_asset_graph().materializable_asset_keys if k not in partitioned_keys]
-    _run(defs, instance, rest, say, "global sources, transform, checks, publish",
-         tags=run_tags("downstream", force=force), verbose=verbose)
+    say("stage 2/2: global sources, then what depends on changed data")
+    raw_keys = {a.key for a in RAW_ASSETS}
+    _run(defs, instance, [a.key for a in RAW_ASSETS if a.key not in partitioned_keys], say, "global sources",
+         tags=run_tags("global-sources", force=force), verbose=verbose)
+    # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
+    current = raw_data_versions(instance, RAW_ASSETS, cfg.countries)
+    built_from = None if force else last_built_from(instance)
+    changed = raw_keys if built_from is None else changed_raw_keys(current, built_from)
+    # --force and a first run rebuild everything (also what no raw data feeds, such as seeds).
+    rebuild = downstream_of(defs, changed, exclude=raw_keys, everything=built_from is None)
+    if not rebuild:
+        say("  nothing changed since the last refresh: no dbt, checks or publication needed")
+    else:
+        say(f"  changed: {', '.join(sorted(k.to_user_string() for k in changed))}; rebuilding {len(rebuild)} assets")
+        _run(defs, instance, rebuild, say, "transform, checks, publish",
+             tags={**run_tags("downstream", force=force), **downstream_tags(current)}, verbose=verbose)
     return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
 
 

@@ -1,5 +1,8 @@
 """Builds the raw asset of one source kind. Each kind's module calls this with its own description."""
 
+import hashlib
+import json
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
@@ -28,6 +31,12 @@ def _summary(results: list[LoadResult]) -> str:
     return "\n".join(lines)
 
 
+def raw_data_version(sources: list[tuple[str, str, str]]) -> dg.DataVersion:
+    """The sources' sha256 set and how the config reads them: it changes exactly when the raw rows can,
+    and downstream work (dbt, checks, publish) runs only then (pipelines/changes.py)."""
+    return dg.DataVersion(hashlib.sha256(json.dumps(sorted(sources)).encode()).hexdigest()[:20])
+
+
 def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource, kind: str, partition: str
               ) -> dg.MaterializeResult:
     cfg = settings.config()
@@ -35,6 +44,7 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
     resources = resources_for_partition(cfg.resources(kind), partition)
     fetcher = settings.fetcher()
     results: list[LoadResult] = []
+    read_as: dict[str, str] = {}  # source key -> how the config reads it
     failures: list[str] = []
     with open_warehouse(warehouse) as con:
         ensure_raw_schema(con)
@@ -47,6 +57,7 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
                 failures.append(str(e))
                 continue
             results.append(r)
+            read_as[r.source_key] = res.fingerprint()
             for warning in r.warnings:
                 context.log.warning(warning)
             context.log.info(
@@ -63,6 +74,7 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
     for r in results:
         per_table[r.table] = per_table.get(r.table, 0) + r.rows
     return dg.MaterializeResult(
+        data_version=raw_data_version([(r.source_key, r.source_sha256, read_as[r.source_key]) for r in results]),
         metadata={
             "dagster/row_count": sum(per_table.values()),
             "sources": dg.MetadataValue.md(_summary(results)),
