@@ -276,7 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def selection(sp):  # refresh and ingest: which countries, and whether unchanged files are read again
         sp.add_argument("--countries", help="comma-separated ISO3 codes (default: all in config)")
-        sp.add_argument("--force", action="store_true", help="reload sources even if their files did not change")
+        sp.add_argument("--force", action="store_true",
+                        help="reload sources and rebuild everything, even if no file changed")
         sp.add_argument("-v", "--verbose", action="store_true",
                         help="one line per step, dbt's log and Dagster's warnings on the terminal, tracebacks")
 
