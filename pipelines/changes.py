@@ -7,15 +7,33 @@ run and nothing new published; a failed run leaves its changes pending for the n
 """
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.definitions.data_version import extract_data_version_from_entry
 
-STAGE_TAG = "clusterwatch/stage"
+from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR, REPO_ROOT
+from pipelines.schedules import STAGE_TAG
+
 DOWNSTREAM = "downstream"
 BUILT_FROM_TAG = "clusterwatch/raw_data_versions"
+CODE = "code"  # the entry for what builds the marts (not data): when it differs, everything is rebuilt
 _SEP = "|"
+
+
+def code_version(config_file: Path) -> str:
+    """A hash of what turns raw rows into published tables: the pipeline code, the dbt project (models,
+    seeds, macros, tests), the reference data and the config in force. Editing any of them rebuilds all."""
+    h = hashlib.sha256()
+    folders = [REPO_ROOT / "pipelines", REFERENCE_DIR] + [DBT_PROJECT_DIR / s for s in ("models", "macros", "seeds",
+                                                                                         "tests")]
+    files = [p for f in folders for p in f.rglob("*") if p.is_file() and p.suffix != ".pyc"]
+    for p in sorted([*files, DBT_PROJECT_DIR / "dbt_project.yml", Path(config_file)]):
+        h.update(str(p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p.name).encode())
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()[:20]
 
 
 def raw_data_versions(instance: dg.DagsterInstance, raw_assets, countries: list[str]) -> dict[str, str]:
@@ -33,18 +51,31 @@ def downstream_tags(current: dict[str, str]) -> dict[str, str]:
     return {STAGE_TAG: DOWNSTREAM, BUILT_FROM_TAG: json.dumps(current, sort_keys=True, separators=(",", ":"))}
 
 
-def last_built_from(instance: dg.DagsterInstance) -> dict[str, str] | None:
-    """The raw data versions the last successful downstream run was built from (None: there is none)."""
-    runs = instance.get_runs(
-        filters=dg.RunsFilter(tags={STAGE_TAG: DOWNSTREAM}, statuses=[dg.DagsterRunStatus.SUCCESS]), limit=1)
-    if not runs or BUILT_FROM_TAG not in runs[0].tags:
-        return None
-    return json.loads(runs[0].tags[BUILT_FROM_TAG])
+def built_from_since_last_success(instance: dg.DagsterInstance) -> list[dict[str, str]] | None:
+    """What the last successful downstream run was built from, then what each downstream run that failed since
+    was built from: a failed run may have rebuilt part of the warehouse, so its changes stay pending (even
+    when the file goes back to what the last good run saw). None: no successful run to compare with."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={STAGE_TAG: DOWNSTREAM}), limit=100)
+    failed: list[dict[str, str]] = []
+    for run in runs:  # newest first
+        if run.status == dg.DagsterRunStatus.SUCCESS:
+            if BUILT_FROM_TAG not in run.tags:  # a schedule or sensor run: compare with nothing, rebuild all
+                return None
+            return [json.loads(run.tags[BUILT_FROM_TAG]), *failed]
+        if run.status in (dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED):
+            if BUILT_FROM_TAG not in run.tags:
+                return None
+            failed.append(json.loads(run.tags[BUILT_FROM_TAG]))
+    return None
 
 
-def changed_raw_keys(current: dict[str, str], built_from: dict[str, str] | None) -> set[dg.AssetKey]:
-    """Raw assets with any partition whose data version differs from what the last good run was built from."""
-    names = {entry for entry in current if built_from is None or built_from.get(entry) != current[entry]}
+def code_changed(current: dict[str, str], built_from: list[dict[str, str]] | None) -> bool:
+    return built_from is None or any(b.get(CODE) != current.get(CODE) for b in built_from)
+
+
+def changed_raw_keys(current: dict[str, str], built_from: list[dict[str, str]]) -> set[dg.AssetKey]:
+    """Raw assets with any partition whose data version differs from what those runs were built from."""
+    names = {entry for entry in current if entry != CODE and any(b.get(entry) != current[entry] for b in built_from)}
     return {dg.AssetKey.from_user_string(entry.split(_SEP)[0]) for entry in names}
 
 

@@ -88,9 +88,28 @@ def run_refresh(instance, *, countries: list[str] | None = None, say=print, forc
         return _run_refresh(instance, countries=countries, say=say, force=force, verbose=verbose)
 
 
+def _sources_definitions() -> dg.Definitions:
+    """The raw assets alone: enough to look at every source without importing dbt or Great Expectations,
+    so that a refresh that finds nothing changed stays light (the full code location is pipelines/definitions.py)."""
+    from pipelines.schedules import refresh_job
+    from pipelines.settings import ClusterwatchSettings, warehouse_resource
+    from pipelines.sources import RAW_ASSETS
+    from pipelines.sources.hdx_datasets import hdx_source_specs
+
+    return dg.Definitions(
+        assets=[*hdx_source_specs(current_config()), *RAW_ASSETS],
+        jobs=[refresh_job],
+        resources={"settings": ClusterwatchSettings.from_env(), "warehouse": warehouse_resource()},
+        executor=dg.in_process_executor,
+    )
+
+
 def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, verbose: bool = False) -> dict:
-    from pipelines.definitions import build_definitions
-    from pipelines.changes import changed_raw_keys, downstream_of, downstream_tags, last_built_from, raw_data_versions
+    from pipelines.changes import (
+        CODE, built_from_since_last_success, changed_raw_keys, code_changed, code_version, downstream_of,
+        downstream_tags, raw_data_versions,
+    )
+    from pipelines.settings import config_path_from_env
     from pipelines.sources import PARTITIONED_RAW_ASSETS, RAW_ASSETS
 
     started = time.perf_counter()
@@ -99,7 +118,7 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
     unknown = sorted(set(wanted) - set(cfg.countries))
     if unknown:
         raise ValueError(f"countries {unknown} are not in the configuration ({', '.join(cfg.countries)})")
-    defs = build_definitions()
+    defs = _sources_definitions()
     log = refresh_log_path()
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("", encoding="utf-8")  # the log of the last refresh only
@@ -119,11 +138,18 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
     _run(defs, instance, [a.key for a in RAW_ASSETS if a.key not in partitioned_keys], say, "global sources",
          tags=run_tags("global-sources", force=force), verbose=verbose)
     # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
-    current = raw_data_versions(instance, RAW_ASSETS, cfg.countries)
-    built_from = None if force else last_built_from(instance)
-    changed = raw_keys if built_from is None else changed_raw_keys(current, built_from)
-    # --force and a first run rebuild everything (also what no raw data feeds, such as seeds).
-    rebuild = downstream_of(defs, changed, exclude=raw_keys, everything=built_from is None)
+    current = {**raw_data_versions(instance, RAW_ASSETS, cfg.countries), CODE: code_version(config_path_from_env())}
+    built_from = None if force else built_from_since_last_success(instance)
+    # --force, a first run and changed code or config rebuild everything (also what no raw data feeds: seeds).
+    everything = code_changed(current, built_from)
+    changed = raw_keys if everything else changed_raw_keys(current, built_from)
+    if not changed:
+        say("  nothing changed since the last refresh: no dbt, checks or publication needed")
+        return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
+    from pipelines.definitions import build_definitions  # dbt and Great Expectations: only when there is work
+
+    defs = build_definitions()
+    rebuild = downstream_of(defs, changed, exclude=raw_keys, everything=everything)
     if not rebuild:
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
     else:

@@ -7,7 +7,9 @@ presence and the marts built on it; `--force` rebuilds everything again. Behavio
 from __future__ import annotations
 
 import json
-import shutil
+import os
+import subprocess
+import sys
 
 import dagster as dg
 import pytest
@@ -32,7 +34,40 @@ def world(tmp_path_factory):
     cfg = tmp / "sample-copy.yaml"
     cfg.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     presence = {r["country"]: snap / r["path"] for r in data["sources"]["presence"]}
-    return {"dir": tmp / "data", "cfg": cfg, "presence": presence, "instance": dg.DagsterInstance.ephemeral()}
+    # The instance `clusterwatch refresh` uses (under the data dir), so a refresh in a fresh interpreter
+    # sees the runs of this test's refreshes.
+    from pipelines.cli.main import instance
+
+    old = os.environ.get("CLUSTERWATCH_DATA_DIR")
+    os.environ["CLUSTERWATCH_DATA_DIR"] = str(tmp / "data")
+    try:
+        inst = instance()
+    finally:
+        os.environ.pop("CLUSTERWATCH_DATA_DIR") if old is None else os.environ.update(CLUSTERWATCH_DATA_DIR=old)
+    return {"dir": tmp / "data", "cfg": cfg, "presence": presence, "instance": inst}
+
+
+_PROBE = """
+import json, sys
+from pipelines.cli.main import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as e:
+    code = e.code
+heavy = sorted({m.split('.')[0] for m in sys.modules} & {'dbt', 'dagster_dbt', 'great_expectations'})
+print('PROBE ' + json.dumps({'code': code, 'heavy': heavy}))
+"""
+
+
+def _cli_refresh_in_fresh_interpreter(world) -> dict:
+    from pipelines.lib.paths import REPO_ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "CLUSTERWATCH_DATA_DIR": str(world["dir"])}
+    out = subprocess.run([sys.executable, "-c", _PROBE, "refresh", "--config", str(world["cfg"])], env=env,
+                         cwd=REPO_ROOT, capture_output=True, text=True, timeout=900)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("PROBE ")]
+    assert lines, out.stdout[-2000:] + out.stderr[-2000:]
+    return {**json.loads(lines[-1].removeprefix("PROBE ")), "stdout": out.stdout}
 
 
 def _refresh(world, monkeypatch, *, force: bool = False) -> dict:
@@ -77,6 +112,13 @@ def test_refreshes_rebuild_only_what_changed(world, monkeypatch):
     assert noop["manifest"] == first["manifest"] and noop["mtime"] == first["mtime"]
     assert any("nothing changed" in line for line in noop["lines"])
 
+    # The same from the command line in a fresh interpreter: dbt and Great Expectations are never imported.
+    probe = _cli_refresh_in_fresh_interpreter(world)
+    assert probe["code"] == 0 and "nothing changed" in probe["stdout"], probe["stdout"][-2000:]
+    assert probe["heavy"] == []
+    manifest_file = world["dir"] / "published" / "manifest.json"
+    assert manifest_file.read_bytes() == first["manifest"] and manifest_file.stat().st_mtime_ns == first["mtime"]
+
     # One country's 3W file changes (a blank line at the end: new bytes, same rows).
     country = sorted(world["presence"])[-1]
     path = world["presence"][country]
@@ -97,3 +139,15 @@ def test_refreshes_rebuild_only_what_changed(world, monkeypatch):
     # --force rebuilds everything, changed or not.
     forced = _refresh(world, monkeypatch, force=True)
     assert _non_raw(forced["done"]) == everything
+
+
+def test_editing_the_config_changes_the_code_version(tmp_path):
+    """What builds the marts (code, dbt project, config) is part of what a downstream run was built from."""
+    from pipelines.changes import code_version
+
+    cfg = tmp_path / "config.yaml"
+    cfg.write_bytes(DEFAULT_CONFIG.read_bytes())
+    before = code_version(cfg)
+    assert code_version(cfg) == before
+    cfg.write_bytes(DEFAULT_CONFIG.read_bytes() + b"\n# edited\n")
+    assert code_version(cfg) != before
