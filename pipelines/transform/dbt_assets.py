@@ -2,12 +2,16 @@
 
 `dbt build` runs models and their tests; dagster-dbt turns error-severity tests into blocking asset checks.
 A failed step stops only what is downstream of it: one mart failing its tests blocks its own publication.
+Two dbt invocations per run: the admin keys step, then one build shared by every other step (dbt_shared.py).
 """
 
 import datetime as dt
+import hashlib
 import json
 import os
+import shutil
 from functools import lru_cache
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
@@ -17,6 +21,7 @@ from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
 from pipelines.transform.dbt_metadata import with_table_metadata
 from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
+from pipelines.transform.dbt_shared import shared_build, step_broken_nodes, step_events
 from pipelines.transform.dbt_steps import DbtStep, plan_steps
 from pipelines.transform.project import dbt_env, dbt_executable, dbt_project, dbt_work_dir, manifest_path
 from pipelines.transform.translator import ClusterwatchDbtTranslator
@@ -100,19 +105,40 @@ def _failing_rows_text(tests: list[str], per_test: int = 3) -> str:
     return "".join(lines)
 
 
+def parse_target(dbt_args: list[str]) -> Path:
+    """dbt's target folder, one per set of vars and profile settings: every step and every later refresh with
+    the same ones reuses its partial parse (dbt parses in full when vars or the profile change, or without one)."""
+    key = hashlib.sha256(json.dumps([dbt_args, dbt_env()], sort_keys=True).encode()).hexdigest()[:12]
+    target = dbt_work_dir() / "target" / f"parse-{key}"
+    for old in target.parent.glob("*"):  # earlier vars (yesterday's as_of) and per-run folders: not reused
+        if old.is_dir() and old != target and old.name.startswith(("parse-", "run-")):
+            shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: ClusterwatchSettings, step: DbtStep):
     """`dbt build` of the step; a failed test or model fails the step with a message naming it."""
     # Eager indirect selection, as dagster-dbt assumes when it lists each step's checks (see dbt_steps.py).
     os.environ.update({**dbt_env(), "DBT_INDIRECT_SELECTION": "eager"})
-    # One target folder per run: the steps after the first reuse its parse (same vars) instead of parsing again.
-    target = dbt_work_dir() / "target" / f"run-{context.run.run_id[:8]}"
-    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars(settings))], context=context, raise_on_error=False,
-                         target_path=target)
+    dbt_args = ["build", "--vars", json.dumps(dbt_vars(settings))]
+    target = parse_target(dbt_args)
+    if step.name == ADMIN_KEYS_STEP:  # alone: the Python admin lookup runs between it and the rest
+        invocation = dbt.cli(dbt_args, context=context, raise_on_error=False, target_path=target)
+        events, error = invocation.stream(), None
+    else:  # the shared build of the run (transform/dbt_shared.py), this step's part of it
+        manifest, translator, key_of = _shared_build_inputs()
+        build = shared_build(context, dbt, dbt_args, list(dbt_steps()[1:]), key_of, manifest,
+                             dbt_project().manifest_path, target, translator)
+        events = step_events(context, build, manifest, translator, dbt_project())
+        broken = step_broken_nodes(context, build, step, manifest, key_of)
+        error = f"{', '.join(broken)}" if broken else None
+        invocation = None
     # Held until dbt has exited: the tables' row counts and column types are read from the warehouse then.
-    seen = with_table_metadata(invocation.stream(), dbt_nodes(), description_vars(), log=context.log)
+    seen = with_table_metadata(events, dbt_nodes(), description_vars(), log=context.log)
     yield from seen
     failed = _failed_tests(seen)
-    error = invocation.get_error()
+    if invocation is not None:
+        error = invocation.get_error()
     if not failed and error is None:
         return
     what = f"dbt test(s) failed: {', '.join(failed)}" if failed else f"dbt build failed: {error}"
@@ -121,6 +147,22 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: 
         raise dg.Failure(description=f"table {step.mart!r} was NOT published: {what}. "
                          "The previously published version stays current." + _failing_rows_text(failed))
     raise dg.Failure(description=f"dbt step {step.name}: {what}. Nothing downstream of it is published.")
+
+
+@lru_cache(maxsize=1)
+def _shared_build_inputs():
+    """The manifest, the translator and each node's asset key, for the shared build's steps."""
+    project = dbt_project()
+    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    translator = ClusterwatchDbtTranslator(current_config(), description_vars())
+    keys: dict[str, dg.AssetKey] = {}
+
+    def key_of(uid: str) -> dg.AssetKey:
+        if uid not in keys:
+            keys[uid] = translator.get_asset_spec(manifest, uid, project).key
+        return keys[uid]
+
+    return manifest, translator, key_of
 
 
 def _asset_step(step: DbtStep) -> dg.AssetsDefinition:

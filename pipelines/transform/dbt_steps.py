@@ -5,7 +5,8 @@
     3. one step per mart, upstream marts first
 
 A failed step stops only what is downstream of it, so a mart failing its dbt tests blocks its own publication
-(and that of marts built on it) while the other marts publish. A model built on one mart and needed by another
+(and that of marts built on it) while the other marts publish. Steps 2 and 3 share one `dbt build` per run
+(transform/dbt_shared.py); each step reports, and fails on, its own part of it. A model built on one mart and needed by another
 (the quality issues found in coverage) goes with the first mart, in build order, that needs it.
 
 Every test runs once, in the step that builds the last of its parents: each step selects its own nodes (dbt's
@@ -41,7 +42,7 @@ def _reach(start: set[str], edges: dict[str, list[str]], keep: set[str]) -> set[
     return seen
 
 
-def _selector(manifest: dict, ids) -> str:
+def fqn_selector(manifest: dict, ids) -> str:
     return " ".join(sorted("fqn:" + ".".join(manifest["nodes"][i]["fqn"]) for i in ids))
 
 
@@ -65,5 +66,5 @@ def plan_steps(manifest: dict, first_model: str, first_name: str, rest_name: str
     out = []
     for i, (name, ids, mart) in enumerate(steps):
         later = set().union(*(s[1] for s in steps[i + 1:]))
-        out.append(DbtStep(name, frozenset(ids), mart, _selector(manifest, ids), _selector(manifest, later)))
+        out.append(DbtStep(name, frozenset(ids), mart, fqn_selector(manifest, ids), fqn_selector(manifest, later)))
     return out
