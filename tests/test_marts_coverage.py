@@ -309,7 +309,7 @@ def test_share_of_3w_rows_with_matched_admin_code(built):
     unmatched = rows(con, "select count(*) from intermediate.int_presence where admin1_pcode is null")[0][0]
     reported = rows(
         con,
-        "select count(*) from marts.quality_issues where source = 'presence' and field like 'admin1%' "
+        "select sum(row_count) from marts.quality_issues where source = 'presence' and field like 'admin1%' "
         "and issue_code = 'pcode_unmatched'",
     )[0][0]
     assert reported == unmatched
@@ -320,7 +320,7 @@ def test_unknown_sectors_are_quality_issues_and_counted(built):
     excluded = rows(con, "select count(*) from intermediate.int_presence where exclusion_reason = 'unknown_sector'")[0][0]
     issues = rows(
         con,
-        "select count(*) from marts.quality_issues where source = 'presence' and issue_code = 'unknown_sector'",
+        "select sum(row_count) from marts.quality_issues where source = 'presence' and issue_code = 'unknown_sector'",
     )[0][0]
     assert issues == excluded
     # TCD 2021 `Réduction des Risques de Catastrophes` is deliberately not a sector
@@ -347,3 +347,19 @@ def test_gaps_follow_coverage(built):
     # Sudan has needs and no 3W at all: partners are unknown, so it has no gap (test_marts_presence_reported)
     assert rows(con, "select count(*) from marts.gaps where country_code = 'SDN'")[0][0] == 0
     assert rows(con, "select min(people_in_need) from marts.gaps")[0][0] >= 1000
+
+
+def test_quality_issues_count_the_rows_that_share_one_problem(built):
+    """The published mart is int_quality_issues (one row per source row × field) grouped by problem of a file:
+    nothing lost (the counts add up to every row), no problem listed twice, the first row kept."""
+    con = built["con"]
+    key = "source, source_key, dataset_id, file, country_code, sector_code, field, value, issue_code, issue, severity"
+    detail = rows(con, f"select {key}, count(*), min(\"row\") from intermediate.int_quality_issues group by all "
+                       "order by all")
+    published = rows(con, f"select {key}, row_count, \"row\" from marts.quality_issues order by all")
+    assert published == detail
+    total, fixed = rows(con, "select count(*), count(*) filter (where issue_code = 'pcode_fixed') "
+                             "from intermediate.int_quality_issues")[0]
+    assert rows(con, "select sum(row_count) from marts.quality_issues")[0][0] == total
+    # the repeated fixes are what shrinks: many rows, far fewer distinct fixes
+    assert rows(con, "select count(*) from marts.quality_issues where issue_code = 'pcode_fixed'")[0][0] < fixed

@@ -220,6 +220,22 @@ def test_row_count_is_compared_with_the_previous_published_version(tiny):
     assert by_name(run_tiny_suite("funding_flows", cfg=loose, previous=40))["row_count_change"].success
 
 
+def test_row_counts_of_another_layout_are_not_compared(tiny, tmp_path):
+    """A previous version with other columns (another grain) is no yardstick for the row count: the check
+    says so and passes; with the same columns, the same change fails."""
+    previous = tmp_path / "funding_flows.parquet"
+    con = duckdb.connect(str(tiny / "warehouse.duckdb"))
+    con.execute(f"copy (select *, 1 as extra from marts.funding_flows) to '{previous}' (format parquet)")
+    con.close()
+    change = by_name(run_tiny_suite("funding_flows", previous=40, previous_parquet=previous))["row_count_change"]
+    assert change.success and "new layout" in change.observed
+    same = tmp_path / "same.parquet"
+    con = duckdb.connect(str(tiny / "warehouse.duckdb"))
+    con.execute(f"copy marts.funding_flows to '{same}' (format parquet)")
+    con.close()
+    assert not by_name(run_tiny_suite("funding_flows", previous=40, previous_parquet=same))["row_count_change"].success
+
+
 def test_a_column_emptier_than_in_the_previous_version_is_a_warning(tiny, tmp_path):
     previous = tmp_path / "funding_flows.parquet"
     con = duckdb.connect(str(tiny / "warehouse.duckdb"))

@@ -1,35 +1,16 @@
--- Every row-level problem found on the way to the marts, one row per source row × field (or per country ×
--- sector for problems of the comparison itself). Rows that cannot be used are excluded from the marts, and
--- are listed here with the reason.
--- To add issues from another part of the pipeline (FTS, population...), write a model with the same columns
--- (source, source_key, dataset_id, file, row, country_code, sector_code, field, value, issue_code, issue,
--- severity) and add its name to `issue_models` below.
-{%- set issue_models = [
-    'int_quality_issues__presence',
-    'int_quality_issues__needs',
-    'int_quality_issues__coverage',
-    'int_quality_issues__fts',
-] %}
-with issues as (
-    {%- for m in issue_models %}
-    select source, source_key, dataset_id, file, "row", country_code, sector_code, field, value, issue_code,
-           issue, severity
-    from {{ ref(m) }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-)
-
+-- The published problems: the rows of int_quality_issues that repeat one problem of one file (same field,
+-- value, issue and fix: 3,492 real `pcode_fixed` rows are 247 distinct fixes) are one row with their count
+-- and first row. Every source row with a problem stays listed in int_quality_issues (the warehouse).
 select
-    md5(concat_ws('|', source, source_key, file, cast("row" as varchar), field,
-                  case when "row" is null then country_code end,
-                  case when "row" is null then sector_code end)) as issue_id,
+    -- JSON keeps a null apart from the text 'null' (concat_ws would drop nulls and merge keys)
+    md5(to_json([source, source_key, dataset_id, file, country_code, sector_code, field, value, issue_code, issue, severity]))
+        as issue_id,
     source,
     source_key,
     dataset_id,
     file,
-    "row",
+    min("row") as "row",
+    cast(count(*) as bigint) as row_count,
     country_code,
     sector_code,
     field,
@@ -37,4 +18,5 @@ select
     issue_code,
     issue,
     severity
-from issues
+from {{ ref('int_quality_issues') }}
+group by source, source_key, dataset_id, file, country_code, sector_code, field, value, issue_code, issue, severity
