@@ -60,8 +60,19 @@ def _accepted_values(column: dict) -> list | None:
     return None
 
 
-def _not_null(column: dict) -> bool:
-    return any(t == "not_null" or (isinstance(t, dict) and "not_null" in t) for t in _tests(column))
+def _not_null(column: dict, model: dict) -> bool:
+    """A column-level not_null test, or the column listed in the model-level not_null_columns test."""
+    return (any(t == "not_null" or (isinstance(t, dict) and "not_null" in t) for t in _tests(column))
+            or column.get("name") in _not_null_columns(model))
+
+
+def _not_null_columns(model: dict) -> set[str]:
+    out: set[str] = set()
+    for t in _tests(model):
+        if isinstance(t, dict) and "not_null_columns" in t:
+            spec = t["not_null_columns"] or {}
+            out |= set(spec.get("column_names") or (spec.get("arguments") or {}).get("column_names") or [])
+    return out
 
 
 def model_yamls(marts_dir: Path = MARTS_DIR) -> dict[str, tuple[dict, Path]]:
@@ -104,7 +115,7 @@ def table_docs(marts_dir: Path = MARTS_DIR) -> list[TableDoc]:
                     description=_one_line(c.get("description")),
                     data_type=c.get("data_type"),
                     accepted_values=_accepted_values(c),
-                    not_null=_not_null(c),
+                    not_null=_not_null(c, model),
                     in_contract=c["name"] in table.contract_columns,
                     hxl=hxl_tag(table.name, c["name"]),
                 )

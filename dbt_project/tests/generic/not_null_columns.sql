@@ -1,0 +1,21 @@
+{#
+  Fails with every row where any of `column_names` is null, naming them in `null_columns`. One query per model
+  instead of one per column: each model's YAML lists its required columns here (model level), and
+  pipelines/cli/docs_gen.py reads them as the columns marked required. Usage (model level):
+    data_tests:
+      - not_null_columns:
+          name: not_null_coverage
+          arguments:
+            column_names: [country_code, sector_code]
+#}
+{% test not_null_columns(model, column_names) %}
+select
+    list_filter([
+        {%- for c in column_names %}
+        case when {{ adapter.quote(c) }} is null then '{{ c }}' end{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    ], x -> x is not null) as null_columns,
+    *
+from {{ model }}
+where {% for c in column_names %}{{ adapter.quote(c) }} is null{% if not loop.last %} or {% endif %}{% endfor %}
+{% endtest %}
