@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/bench_refresh.py                      # x10 and x100 (quick)
     .venv/bin/python bench/bench_refresh.py --scales 10 100 1000 # choose the scales (x5000 needs a quiet machine)
+    .venv/bin/python bench/bench_refresh.py --real --scales 10   # the real snapshot (../shared) first
 
 Each scale runs in its own process (its peak RSS is its own): generate the sample, `clusterwatch refresh`
-as Dagster runs it, then two comparisons on the result:
+as Dagster runs it, the same refresh again (nothing changed: the "no-op s" column), then two comparisons:
 - "bare DuckDB": the same compiled SQL dbt ran (every model and test, in DAG order) in one DuckDB
   connection on a copy of the warehouse, the reference for dbt's own overhead;
 - ten typical analyst queries on the published clusterwatch.duckdb, p50/p95 of 5 runs each.
@@ -53,13 +54,17 @@ def _stage(step_key: str) -> str:
 
 
 def _worker(scale: float, work: Path) -> dict:
+    """One scale; scale 0 is the real snapshot in ../shared with its configuration."""
     os.environ["CLUSTERWATCH_DATA_DIR"] = str(work / "data")
-    from pipelines.lib.paths import DEFAULT_CONFIG
+    from pipelines.lib.paths import CONFIG_DIR, DEFAULT_CONFIG, shared_snapshot_dir
     from pipelines.sample.generate import generate
 
-    snap = work / "snapshot"
-    generate(snap, scale=scale)
-    os.environ["CLUSTERWATCH_CONFIG"] = str(DEFAULT_CONFIG)
+    if scale == 0:
+        snap, config = shared_snapshot_dir(), CONFIG_DIR / "hdx_snapshot.yaml"
+    else:
+        snap, config = work / "snapshot", DEFAULT_CONFIG
+        generate(snap, scale=scale)
+    os.environ["CLUSTERWATCH_CONFIG"] = str(config)
     os.environ["CLUSTERWATCH_SNAPSHOT"] = str(snap)
     import dagster as dg
     from dagster._core.events import DagsterEventType
@@ -70,8 +75,12 @@ def _worker(scale: float, work: Path) -> dict:
     started = time.perf_counter()
     run_refresh(instance, say=lambda _m: None)
     wall = time.perf_counter() - started
+    full_runs = list(instance.get_runs())
+    started = time.perf_counter()
+    run_refresh(instance, say=lambda _m: None)  # nothing changed: sources looked at, nothing rebuilt
+    noop = time.perf_counter() - started
     stages = {"ingest": 0.0, "dbt": 0.0, "checks": 0.0, "publish": 0.0}
-    for run in instance.get_runs():
+    for run in full_runs:
         for e in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_SUCCESS):
             stages[_stage(e.step_key)] += e.dagster_event.event_specific_data.duration_ms / 1000
     import duckdb
@@ -83,7 +92,7 @@ def _worker(scale: float, work: Path) -> dict:
     bare = _bare_duckdb(work)
     queries = _analyst_queries(published_dir() / "clusterwatch.duckdb")
     peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    return {"scale": scale, "rows_4w": rows_4w, "wall": wall, **stages, "peak_rss_mb": peak / 1024, **bare, **queries}
+    return {"scale": scale, "rows_4w": rows_4w, "wall": wall, "noop": noop, **stages, "peak_rss_mb": peak / 1024, **bare, **queries}
 
 
 def _bare_duckdb(work: Path) -> dict:
@@ -150,6 +159,7 @@ def _analyst_queries(db: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", type=float, nargs="+", default=[10, 100], help="sample scales (default 10 100)")
+    ap.add_argument("--real", action="store_true", help="the real snapshot in ../shared too (first row)")
     ap.add_argument("--worker", type=float, help=argparse.SUPPRESS)
     ap.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -157,7 +167,7 @@ def main() -> None:
         print("RESULT " + json.dumps(_worker(args.worker, args.work)))
         return
     results = []
-    for scale in args.scales:
+    for scale in ([0.0] if args.real else []) + args.scales:
         work = Path(tempfile.mkdtemp(prefix=f"clusterwatch-bench-x{scale:g}-"))
         try:
             out = subprocess.run([sys.executable, __file__, "--worker", str(scale), "--work", str(work)],
@@ -173,12 +183,13 @@ def main() -> None:
 
 
 def _table(results: list[dict]) -> str:
-    head = ("| scale | 4W rows | wall s | ingest s | dbt s | checks s | publish s | peak RSS MB | 4W rows/s "
+    head = ("| scale | 4W rows | wall s | no-op s | ingest s | dbt s | checks s | publish s | peak RSS MB | 4W rows/s "
             "| bare DuckDB s (models+tests) | dbt / bare | analyst p50 / p95 ms |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in results:
         lines.append(
-            f"| x{r['scale']:g} | {r['rows_4w']:,} | {r['wall']:.1f} | {r['ingest']:.1f} | {r['dbt']:.1f} "
+            f"| {'real' if r['scale'] == 0 else 'x%g' % r['scale']} | {r['rows_4w']:,} | {r['wall']:.1f} "
+            f"| {r['noop']:.1f} | {r['ingest']:.1f} | {r['dbt']:.1f} "
             f"| {r['checks']:.1f} | {r['publish']:.1f} | {r['peak_rss_mb']:,.0f} | {r['rows_4w'] / r['wall']:,.0f} "
             f"| {r['bare_duckdb']:.1f} ({r['bare_models']}+{r['bare_tests']}) | {r['dbt'] / r['bare_duckdb']:.1f}x "
             f"| {r['q_p50_ms']:.1f} / {r['q_p95_ms']:.1f} |")

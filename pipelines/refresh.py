@@ -139,14 +139,17 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
          tags=run_tags("global-sources", force=force), verbose=verbose)
     # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
     current = {**raw_data_versions(instance, RAW_ASSETS, cfg.countries), CODE: code_version(config_path_from_env())}
-    built_from = None if force else built_from_since_last_success(instance)
-    # --force, a first run and changed code or config rebuild everything (also what no raw data feeds: seeds).
-    everything = code_changed(current, built_from)
+    built_from = built_from_since_last_success(instance)
+    # --force, a first run and changed code or config rebuild everything (also what no raw data feeds: seeds);
+    # dbt's unit tests (of the SQL, not the data) run only when the code changed (transform/dbt_shared.py).
+    new_code = code_changed(current, built_from)
+    everything = force or new_code
     changed = raw_keys if everything else changed_raw_keys(current, built_from)
     if not changed:
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
         return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
     from pipelines.definitions import build_definitions  # dbt and Great Expectations: only when there is work
+    from pipelines.transform.dbt_shared import UNIT_TESTS_TAG
 
     defs = build_definitions()
     rebuild = downstream_of(defs, changed, exclude=raw_keys, everything=everything)
@@ -154,8 +157,9 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
     else:
         say(f"  changed: {', '.join(sorted(k.to_user_string() for k in changed))}; rebuilding {len(rebuild)} assets")
+        unit_tests = {} if new_code else {UNIT_TESTS_TAG: "skip"}
         _run(defs, instance, rebuild, say, "transform, checks, publish",
-             tags={**run_tags("downstream", force=force), **downstream_tags(current)}, verbose=verbose)
+             tags={**run_tags("downstream", force=force), **downstream_tags(current), **unit_tests}, verbose=verbose)
     return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
 
 

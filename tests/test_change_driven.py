@@ -135,6 +135,13 @@ def test_refreshes_rebuild_only_what_changed(world, monkeypatch):
     assert rebuilt == on_presence and rebuilt < everything
     assert "published/coverage" in rebuilt and "published/funding_flows" not in rebuilt
     assert json.loads(one["manifest"])["version"] != json.loads(first["manifest"])["version"]
+    # dbt's unit tests (of the SQL, not the data) ran with the first build of this code, not again
+    from pipelines.changes import DOWNSTREAM
+    from pipelines.schedules import STAGE_TAG
+    from pipelines.transform.dbt_shared import UNIT_TESTS_TAG
+
+    downstream = world["instance"].get_runs(filters=dg.RunsFilter(tags={STAGE_TAG: DOWNSTREAM}))  # newest first
+    assert [r.tags.get(UNIT_TESTS_TAG) for r in downstream] == ["skip", None]
 
     # --force rebuilds everything, changed or not.
     forced = _refresh(world, monkeypatch, force=True)

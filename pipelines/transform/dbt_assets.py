@@ -21,7 +21,7 @@ from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
 from pipelines.transform.dbt_metadata import with_table_metadata
 from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
-from pipelines.transform.dbt_shared import shared_build, step_broken_nodes, step_events
+from pipelines.transform.dbt_shared import shared_build, step_broken_nodes, step_events, unit_test_args
 from pipelines.transform.dbt_steps import DbtStep, plan_steps
 from pipelines.transform.project import dbt_env, dbt_executable, dbt_project, dbt_work_dir, manifest_path
 from pipelines.transform.translator import ClusterwatchDbtTranslator
@@ -122,6 +122,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: 
     os.environ.update({**dbt_env(), "DBT_INDIRECT_SELECTION": "eager"})
     dbt_args = ["build", "--vars", json.dumps(dbt_vars(settings))]
     target = parse_target(dbt_args)
+    dbt_args += unit_test_args(context)
     if step.name == ADMIN_KEYS_STEP:  # alone: the Python admin lookup runs between it and the rest
         invocation = dbt.cli(dbt_args, context=context, raise_on_error=False, target_path=target)
         events, error = invocation.stream(), None
