@@ -1,6 +1,8 @@
 """The Dagster code location: every asset, check, schedule and sensor of clusterwatch."""
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
@@ -47,4 +49,21 @@ def build_definitions() -> dg.Definitions:
     )
 
 
+def _built_for() -> tuple:
+    """What build_definitions() reads from the environment: the config (and its version on disk), the
+    snapshot or live switch and the data dir."""
+    from pipelines.settings import ENV_LIVE, ENV_SNAPSHOT, config_path_from_env
+
+    path = config_path_from_env()
+    return (str(path), path.stat().st_mtime_ns if path.exists() else 0, os.environ.get(ENV_SNAPSHOT),
+            os.environ.get(ENV_LIVE), os.environ.get("CLUSTERWATCH_DATA_DIR"))
+
+
+def current_definitions() -> dg.Definitions:
+    """`defs` when the environment is still the one it was built for, else a new build (seconds: every dbt
+    step resolves its selection against the manifest), e.g. for a refresh right after this module loaded."""
+    return defs if _built_for() == _DEFS_BUILT_FOR else build_definitions()
+
+
+_DEFS_BUILT_FOR = _built_for()
 defs = build_definitions()

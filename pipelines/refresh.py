@@ -148,10 +148,10 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
     if not changed:
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
         return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
-    from pipelines.definitions import build_definitions  # dbt and Great Expectations: only when there is work
+    from pipelines.definitions import current_definitions  # dbt and Great Expectations: only when there is work
     from pipelines.transform.dbt_shared import UNIT_TESTS_TAG
 
-    defs = build_definitions()
+    defs = current_definitions()
     rebuild = downstream_of(defs, changed, exclude=raw_keys, everything=everything)
     if not rebuild:
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
