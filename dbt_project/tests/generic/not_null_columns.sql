@@ -10,11 +10,10 @@
 #}
 {% test not_null_columns(model, column_names) %}
 select
-    list_filter([
-        {%- for c in column_names %}
-        case when {{ adapter.quote(c) }} is null then '{{ c }}' end{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    ], x -> x is not null) as null_columns,
+    -- concat_ws skips nulls: the names of the null columns, comma-separated
+    concat_ws(', '
+        {%- for c in column_names %}, case when {{ adapter.quote(c) }} is null then '{{ c }}' end{% endfor %}
+    ) as null_columns,
     *
 from {{ model }}
 where {% for c in column_names %}{{ adapter.quote(c) }} is null{% if not loop.last %} or {% endif %}{% endfor %}
