@@ -131,7 +131,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: 
         manifest, translator, key_of = _shared_build_inputs()
         build = shared_build(context, dbt, dbt_args, list(dbt_steps()[1:]), key_of, manifest,
                              dbt_project().manifest_path, target, translator)
-        events = step_events(context, build, manifest, translator, dbt_project())
+        events = step_events(context, build, step, manifest, translator, dbt_project())
         broken = step_broken_nodes(context, build, step, manifest, key_of)
         error = f"{', '.join(broken)}" if broken else None
         invocation = None

@@ -68,12 +68,24 @@ def shared_build(context, dbt, args: list[str], steps: list[DbtStep], key_of, ma
     return _BUILD[0]
 
 
-def step_events(context, build: SharedBuild, manifest: dict, translator, project) -> list:
-    """This step's Dagster events from the shared build: Outputs of its selected models, results of its checks."""
+def step_events(context, build: SharedBuild, step: DbtStep, manifest: dict, translator, project) -> list:
+    """This step's Dagster events from the shared build: Outputs of its selected models, results of its checks.
+    Only its own dbt results are converted (the others would each log an observation in this step)."""
+    from dagster_dbt.asset_utils import get_asset_check_key_for_test
+
     outputs = set(context.selected_output_names)
     checks = set(context.selected_asset_check_keys)
+
+    def mine(raw) -> bool:
+        uid = raw.raw_event["data"].get("node_info", {}).get("unique_id")
+        if not uid or not raw.is_result_event:
+            return False
+        if uid.startswith("test."):
+            return get_asset_check_key_for_test(manifest, translator, uid, project) in checks
+        return uid in step.nodes
+
     out = []
-    for raw in build.events:
+    for raw in filter(mine, build.events):
         for e in raw.to_default_asset_events(manifest=manifest, dagster_dbt_translator=translator, context=context,
                                              target_path=build.target, project=project):
             if isinstance(e, dg.Output) and e.output_name in outputs:
