@@ -1,8 +1,9 @@
 """`clusterwatch status`: the last refresh, the checks that failed, and the published versions.
 
-Read-only: it reads published/manifest.json, the suite results the checks wrote for the quality report,
-and (when there is one) the Dagster instance under the data directory: its runs, their failed steps and
-their failed asset checks. It never opens the warehouse, so it is safe while a refresh runs.
+It reads published/manifest.json, the suite results the checks wrote for the quality report, and (when
+there is one) the Dagster instance under the data directory: its runs, their failed steps and their failed
+asset checks. Its one write: when no refresh is running, CLI runs a killed refresh left in progress are
+marked failed (pipelines/interrupted.py). It never waits for the warehouse, so it is safe while a refresh runs.
 """
 from __future__ import annotations
 
@@ -37,7 +38,12 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
         from dagster._core.events import DagsterEventType
         from dagster._core.instance.ref import InstanceRef
 
+        from pipelines.interrupted import mark_interrupted_runs, writer_lock_if_free
+
         instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+        with writer_lock_if_free() as free:
+            if free:  # no refresh is running: a CLI run still in progress was interrupted
+                mark_interrupted_runs(instance)
         out = []
         for rec in instance.get_run_records(limit=limit):
             run = rec.dagster_run
@@ -54,6 +60,9 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
                     msg = (err.message if err else ev.user_message or "").strip()
                     msg = msg.split(": ", 1)[1] if msg.startswith("dagster.") and ": " in msg else msg
                     failures.append(f"{ev.step_key}: {msg}")
+                if not failures:  # failed as a whole: e.g. marked failed after the process running it died
+                    failures += [ev.message for ev in instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE)
+                                 if ev.message][-1:]
             out.append(
                 {
                     "run_id": run.run_id,
