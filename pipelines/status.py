@@ -74,6 +74,12 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
                     "failed_checks": failed_checks,
                 }
             )
+        from pipelines.status_checks import failed_checks
+
+        checks_run, checks = failed_checks(instance, [r["run_id"] for r in out])
+        for r in out:
+            if r["run_id"] == checks_run:
+                r["failed_check_details"] = checks
         instance.dispose()
         return out
     except Exception as e:  # noqa: BLE001 - status must always print something
@@ -84,6 +90,7 @@ def status_data(root: Path | None = None) -> dict:
     """What `status --json` prints; `ok` is false when a table is blocked or the last run failed (exit 1)."""
     from pipelines.publish.manifest import MANIFEST, read_manifest
     from pipelines.quality.tables import PUBLISHED_TABLES
+    from pipelines.status_checks import add_failing_rows
 
     root = Path(root or published_dir())
     runs = _dagster_runs()
@@ -95,6 +102,13 @@ def status_data(root: Path | None = None) -> dict:
                           "row_count": entry.get("row_count"), "reason": entry.get("reason")}
     problems = [f"table {name} is blocked: {t['reason']}" for name, t in tables.items() if t["status"] == "blocked"]
     last = runs[0] if runs else None
+    checked = next((r for r in runs if "failed_check_details" in r), None)
+    failed = checked["failed_check_details"] if checked else []
+    note = add_failing_rows(failed)
+    problems += [f"check failed: {c['asset']}: {c['check']} ({c['severity']})"
+                 + (f", defined in dbt_project/{c['file']}" if c.get("file") else "")
+                 + (f", {c['failing_rows']:,} failing row(s)" if c.get("failing_rows") else "")
+                 for c in failed if c["severity"] == "error"]
     if last and "error" in last:
         problems.append(last["error"])
     elif last and last["status"] == "FAILURE":
@@ -107,6 +121,8 @@ def status_data(root: Path | None = None) -> dict:
         "last_run": last,
         "runs": runs,
         "tables": tables,
+        "failed_checks": failed,
+        "failed_checks_note": note,
         "problems": problems,
         "ok": not problems,
     }
@@ -117,6 +133,7 @@ def status_text(root: Path | None = None) -> str:
     from pipelines.publish.versions import check_consistency, list_versions
     from pipelines.quality.report import REPORT_HTML, latest_result, quality_dir
     from pipelines.quality.tables import PUBLISHED_TABLES
+    from pipelines.status_checks import add_failing_rows, check_lines
 
     root = Path(root or published_dir())
     lines = [f"clusterwatch status — data directory {data_dir()}", ""]
@@ -138,6 +155,13 @@ def status_text(root: Path | None = None) -> str:
         if r.get("failed_checks"):
             lines.append(f"      failed checks: {', '.join(r['failed_checks'][:10])}")
     lines.append("")
+    checked = next((r for r in runs if "failed_check_details" in r), None)
+    if checked and checked["failed_check_details"]:  # every failed check, dbt tests included
+        failed = checked["failed_check_details"]
+        note = add_failing_rows(failed)
+        lines.append(f"Failed checks of run {checked['run_id'][:8]} ({len(failed)}, dbt tests included):")
+        lines.extend(check_lines(failed, note))
+        lines.append("")
 
     if not (root / MANIFEST).exists():
         lines.append(f"Nothing published yet ({root / MANIFEST} does not exist). Run `clusterwatch refresh`.")
@@ -170,7 +194,7 @@ def status_text(root: Path | None = None) -> str:
     lines.append("")
 
     if failed_results:
-        lines.append("Failed checks:")
+        lines.append("Failed expectations (great-expectations suites):")
         for r in failed_results:
             lines.append(f"  {r.table} (checked {_when(r.evaluated_at)}): {r.summary()}")
             for e in r.failed:
@@ -179,7 +203,8 @@ def status_text(root: Path | None = None) -> str:
                     lines.append("        " + ", ".join(f"{k}={v}" for k, v in row.items()))
         lines.append("")
     else:
-        lines.append("Failed checks: none")
+        dbt_failed = checked and checked["failed_check_details"]
+        lines.append("Failed expectations: none" if dbt_failed else "Failed checks: none")
         lines.append("")
 
     versions = list_versions(root)

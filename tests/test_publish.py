@@ -636,3 +636,4 @@ def test_bad_fts_data_blocks_only_its_table_on_the_sample(sample_data):
     negate_first_requirement(fts, "XAR")
     code, out = refresh(sample_data)
     assert_blocked_run(sample_data, code, out, before, baseline)
+

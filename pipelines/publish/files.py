@@ -90,9 +90,22 @@ def is_disk_full(exc: BaseException) -> bool:
     return False
 
 
+LOW_SPACE = 1 << 20  # below this, a failed write is the full disk's doing (SQLite says only "disk I/O error")
+
+
+def disk_full(exc: BaseException, path: Path) -> bool:
+    """ENOSPC in the exception chain, or a failure while the file system of `path` has (almost) no space left."""
+    if is_disk_full(exc):
+        return True
+    try:
+        return shutil.disk_usage(path).free < LOW_SPACE
+    except OSError:
+        return False
+
+
 def write_error(what: str, exc: BaseException, root: Path) -> "PublishError":
     """One line for people: disk full says so; anything else names the error, never a traceback."""
-    if is_disk_full(exc):
+    if disk_full(exc, root):
         return PublishError(f"{what}: disk full (no space left on the device of {root})")
     first = (str(exc).strip().splitlines() or [""])[0]
     return PublishError(f"{what}: {type(exc).__name__}: {first}")
