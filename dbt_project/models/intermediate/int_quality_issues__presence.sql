@@ -1,6 +1,7 @@
 -- Row-level problems of the 3W/4W presence rows, one row per source row × field (the quality_issues columns).
 --   admin p-codes   unmatched -> error (row unusable at that level); corrected (case/space, length converted,
---                   name matched, taken from the admin2 parent, derived from the admin3 p-code) -> warning;
+--                   name matched, taken from the admin2 parent, derived from the admin3 p-code; a region's
+--                   own name in the admin2 column, used at admin1 only) -> warning;
 --                   a code whose given name is another unit's name -> warning.
 --   sector          not in the sector_aliases seed -> error (row excluded from coverage).
 --   org_name        no organisation name or acronym -> error (row excluded).
@@ -39,7 +40,7 @@ admin_issues as (
             when admin3_code is not null and admin2_method <> 'from_admin3' then admin3_code
             else coalesce(admin2_code, admin2_name)
         end,
-        {{ admin_issue_columns('admin2_method', 'admin2_issue', unmatched='admin2_pcode is null', consequence='row unusable at admin2') }},
+        {{ admin_issue_columns('admin2_method', 'admin2_issue', unmatched="admin2_pcode is null and admin2_method <> 'region_name'", consequence='row unusable at admin2') }},
         cast(null as varchar)
     from presence
     where admin2_issue is not null
