@@ -16,7 +16,7 @@ from pipelines.lib.config import PRESENCE_FIELDS
 from pipelines.lib.readers import ParsedTable
 from pipelines.lib.suggest.cod import CodIndex
 from pipelines.lib.suggest.fit import fit
-from pipelines.lib.suggest.org_pair import looks_like_acronyms, two_organisations
+from pipelines.lib.suggest.org_pair import fill, implementing, looks_like_acronyms, two_organisations
 from pipelines.lib.suggest.vocabulary import (
     ADMIN_WORDS, CODE_WORDS, DATE_WORDS, END_WORDS, FROM_WORDS, ORG_ACRONYM_WORDS, ORG_EXCLUDE_WORDS,
     ORG_STRONG_WORDS, ORG_TYPE_WORDS, ORG_WEAK_WORDS, ORG_WORDS, PCODE_VALUE, PROJECT_WORDS, REACHED_WORDS, SECTOR_EXCLUDE_WORDS,
@@ -103,13 +103,21 @@ def propose_mapping(parsed: ParsedTable, country: str | None = None, cod: CodInd
 def _one_organisation(parsed: ParsedTable, chosen: dict[str, int], evidence: dict[str, str],
                       scores: dict[str, float]) -> list[str]:
     """When the org name and acronym columns name two organisations (reporting and implementing partner),
-    keep the better-evidenced one (an implementing tag or name scores higher), as acronym or name by its values."""
+    keep one, as acronym or name by its values: the clearly fuller one, else the implementing one, else the
+    better-evidenced one."""
     if "org_name" not in chosen or "org_acronym" not in chosen:
         return []
-    why = two_organisations(cells(parsed, chosen["org_name"]), cells(parsed, chosen["org_acronym"]))
+    values = {f: cells(parsed, chosen[f]) for f in ("org_name", "org_acronym")}
+    why = two_organisations(values["org_name"], values["org_acronym"])
     if why is None:
         return []
-    keep = max(("org_name", "org_acronym"), key=lambda f: (scores[f], f == "org_name"))
+    most = max(fill(v) for v in values.values())
+
+    def rank(f: str):
+        i = chosen[f]
+        return (fill(values[f]) >= 0.95 * most, implementing(parsed.columns[i], parsed.hxl_tags[i]), scores[f])
+
+    keep = max(("org_name", "org_acronym"), key=rank)
     drop = "org_acronym" if keep == "org_name" else "org_name"
     column, kept_why = chosen.pop(keep), evidence.pop(keep)
     dropped = chosen.pop(drop)
@@ -117,7 +125,7 @@ def _one_organisation(parsed: ParsedTable, chosen: dict[str, int], evidence: dic
     field = "org_acronym" if looks_like_acronyms(profile(parsed, column)) else "org_name"
     chosen[field], evidence[field] = column, kept_why
     return [f"columns {parsed.columns[column]!r} and {parsed.columns[dropped]!r}: {why}; {parsed.columns[column]!r} "
-            f"is used as {field} (its evidence is stronger), {parsed.columns[dropped]!r} is not mapped"]
+            f"is used as {field} (the implementing or fuller one), {parsed.columns[dropped]!r} is not mapped"]
 
 
 def _check_values(parsed: ParsedTable, candidates, country, cod) -> tuple[list[_Candidate], list[_Candidate]]:

@@ -4,7 +4,8 @@ A 3W may carry two organisations per row: the reporting (or funding) partner and
 both as acronyms ("Partner" FAO, "Implementing partner" UOT). Paired as name and acronym they would make
 one organisation out of two. They are a pair when the "name" column holds real names (it cannot then be
 told apart from its acronym), or when most rows agree: the same text, one inside the other
-("Norwegian Refugee Council (NRC)" / NRC), or the acronym spelled by the name's initials.
+("Norwegian Refugee Council (NRC)" / NRC), or the acronym spelled by the name's initials. When they are two,
+the implementing partner is the presence (columns.py keeps it, unless the other column is clearly fuller).
 """
 from __future__ import annotations
 
@@ -12,8 +13,20 @@ import re
 
 from pipelines.lib.suggest.vocabulary import fold
 
+IMPLEMENTING = {"implementing", "implementation", "implementer", "impl", "mise", "implementadora", "implementador",
+                "implementacao", "ejecutora", "ejecutor"}
 AGREE_FLOOR = 0.8  # share of rows where the two agree, for two acronym columns to be one organisation
 ACRONYM_SHARE = 0.7  # share of short one-word values that makes a column hold acronyms
+
+
+def implementing(column: str, hxl_tag: str | None) -> bool:
+    """The column names the implementing partner ("Implementing partner", "Partenaire de mise en œuvre", +impl)."""
+    words = set(re.split(r"[^0-9a-z]+", fold(f"{column} {hxl_tag or ''}")))
+    return bool(words & IMPLEMENTING)
+
+
+def fill(values: list[str | None]) -> int:
+    return sum(1 for v in values if v is not None and v.strip())
 
 
 def looks_like_acronyms(values: list[str]) -> bool:
