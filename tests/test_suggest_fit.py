@@ -115,6 +115,12 @@ def test_reporting_and_implementing_partner_acronyms_are_not_a_name_and_its_acro
     assert by_field.get("org_acronym") == "Implementing partner"
     assert "org_name" not in by_field and "Partner" not in by_field.values()
     assert any("two organisations in different roles" in n for n in s.notes)
+    # When the implementing column often names no one ("No partner"), the fuller reporting column is kept.
+    sparse = [rows[0]] + [[*r[:4], "No partner" if i % 10 == 0 else r[4]] for i, r in enumerate(rows[1:])]
+    s1 = suggest(_write(tmp_path / "sparse.csv", ["Territoire", "Pcode", "Cluster", "Partner", "Implementing partner"],
+                        sparse), country="COD", cod=cod)
+    by_field1 = {f: s1.columns[i].name for f, i in s1.mapped_columns.items()}
+    assert by_field1.get("org_acronym") == "Partner" and "Implementing partner" not in by_field1.values()
     # A name column with real names and its acronym column stay a pair (checked on the DRC file above too).
     orgs = [("Norwegian Refugee Council", "NRC"), ("Action Contre la Faim", "ACF"), ("Oxfam", "OXFAM"),
             ("Médecins Sans Frontières", "MSF"), ("World Vision", "WV"), ("Save the Children", "SCI")]

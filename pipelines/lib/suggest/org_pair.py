@@ -25,8 +25,15 @@ def implementing(column: str, hxl_tag: str | None) -> bool:
     return bool(words & IMPLEMENTING)
 
 
+# Cells that name no organisation: int_presence's placeholders, and "No partner" / "Sans partenaire" / "Sin socio".
+NO_ORGANISATION = {"not in the list", "other", "others", "autre", "autres", "n/a", "na", "none", "unknown",
+                   "inconnu", "tbc", "tbd", "-", "0"}
+_NO_WORD = re.compile(r"^(no|sans|sin|aucun|aucune|ningun|ninguna|nenhum)\b")
+
+
 def fill(values: list[str | None]) -> int:
-    return sum(1 for v in values if v is not None and v.strip())
+    """How many cells name an organisation."""
+    return sum(1 for v in values if v and (t := fold(v).strip()) and t not in NO_ORGANISATION and not _NO_WORD.match(t))
 
 
 def looks_like_acronyms(values: list[str]) -> bool:
