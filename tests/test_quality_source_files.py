@@ -21,6 +21,8 @@ def _warehouse(path):
         ('som', 'ds-som', 'som.csv', 'SOM', null),
         ('som', 'ds-som', 'som.csv', 'SOM', null)
         ) as t(source_key, dataset_id, source_file, country_code, exclusion_reason)""")
+    con.execute("""create table intermediate.int_coverage__presence as select * from (values
+        ('som', true), ('som', false)) as t(source_key, at_coverage_level)""")
     con.execute("""create table marts.quality_issues as select * from (values
         ('presence', 'bdi', 'ds-bdi', 'bdi.xlsx', 4, 'sector', 'Abris', 'unknown_sector', 'Unknown sector', 'error'),
         ('presence', 'bdi', 'ds-bdi', 'bdi.xlsx', 5, 'sector', 'Abris', 'unknown_sector', 'Unknown sector', 'error'),
@@ -38,8 +40,9 @@ def test_each_file_gets_its_rows_reasons_issues_and_failing_rows(tmp_path):
     bdi, som, hno = files["bdi.xlsx"], files["som.csv"], files["hno.csv"]
     assert (bdi["rows_read"], bdi["rows_loaded"]) == (5, 2)
     assert bdi["excluded"] == {"unknown_sector": 2, "duplicate_row": 1}
-    # A usable row not placed at admin2 is excluded from coverage too (quality_issues excluded_no_admin2).
-    assert (som["rows_read"], som["rows_loaded"], som["excluded"]) == (2, 1, {"excluded_no_admin2": 1})
+    # A usable row coverage cannot place at admin2 is excluded from coverage too; BDI is not a coverage source.
+    assert (som["rows_read"], som["rows_loaded"], som["excluded"]) == (2, 1, {"not_at_coverage_level": 1})
+    assert som["in_coverage"] and not bdi["in_coverage"]
     sector = next(i for i in bdi["issues"] if i["issue_code"] == "unknown_sector")
     assert (sector["severity"], sector["n"], sector["top_values"]) == ("error", 2, [{"value": "Abris", "n": 2}])
     assert [(r["file"], r["dataset_id"], r["row"]) for r in bdi["failing_rows"]] == [("bdi.xlsx", "ds-bdi", 4),
@@ -55,7 +58,7 @@ def test_each_file_gets_its_rows_reasons_issues_and_failing_rows(tmp_path):
     assert "<tr class='warning'><td><span class='sev warning'>warning</span>" in page
     assert "<tr class='error'><td><span class='sev error'>error</span>" in page
     assert "<td>bdi.xlsx</td><td>ds-bdi</td><td>4</td><td>sector</td><td>Abris</td>" in page
-    assert "sector not known (add an alias)" in page and "<b>2 loaded</b> (40.0%)" in page
+    assert "sector not known (add an alias)" in page and "<b>2 loaded</b> (40.0%). This file is not one" in page
 
 
 def test_no_warehouse_tables_no_section(tmp_path):

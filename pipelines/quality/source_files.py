@@ -1,7 +1,8 @@
 """The quality report's section per source file: what became of each file's rows, and what to fix.
 
 For each 3W/4W file (intermediate.int_presence): rows read, rows loaded (used by the marts), and the rows
-excluded, by reason. For every file with problems (marts.quality_issues, any source): the issues by code and
+excluded, by reason (int_presence's exclusion reasons, and usable rows coverage cannot place at its admin level,
+int_coverage__presence). For every file with problems (marts.quality_issues, any source): the issues by code and
 severity with counts and the most frequent values to fix, and some failing rows naming file and dataset.
 Taken from the warehouse when the quality_issues suite runs (the run's own rows, published or not), stored as
 published/quality/source_files.json, and read by report.py.
@@ -28,7 +29,7 @@ REASONS = {
     "unknown_sector": "sector not known (add an alias)",
     "no_organisation": "no organisation name or acronym",
     "duplicate_row": "exact duplicate of an earlier row (counted once)",
-    "excluded_no_admin2": "no admin2 unit where coverage is at admin2",
+    "not_at_coverage_level": "no admin2 unit where coverage is at admin2 (not given or not matched)",
 }
 
 _PRESENCE = """
@@ -38,12 +39,14 @@ _PRESENCE = """
     group by all
 """
 _EXCLUDED = """
-    select source_key, source_file as file, exclusion_reason as reason, count(*) as n
+    select source_key, exclusion_reason as reason, count(*) as n
     from intermediate.int_presence where exclusion_reason is not null
     group by all
-    union all
-    select source_key, file, issue_code, count(distinct "row")
-    from marts.quality_issues where source = 'presence' and issue_code = 'excluded_no_admin2'
+"""
+# The files coverage uses (int_coverage__sources chose them), and their usable rows it cannot place.
+_COVERAGE = """
+    select source_key, count(*) filter (where not at_coverage_level) as not_placed
+    from intermediate.int_coverage__presence
     group by all
 """
 _ISSUES = """
@@ -88,18 +91,24 @@ def summarise(con: duckdb.DuckDBPyConnection) -> list[dict]:
             files[(r["source_key"], r["file"])] = {
                 "source": "presence", "source_key": r["source_key"], "dataset_id": r["dataset_id"], "file": r["file"],
                 "country_code": r["country_code"], "rows_read": r["rows_read"], "rows_loaded": None,
-                "excluded": {}, "issues": [], "failing_rows": []}
+                "in_coverage": False, "excluded": {}, "issues": [], "failing_rows": []}
+        by_key = {f["source_key"]: f for f in files.values()}  # a presence source is one file
         for r in _records(con, _EXCLUDED):
-            if (r["source_key"], r["file"]) in files:
-                files[(r["source_key"], r["file"])]["excluded"][r["reason"]] = r["n"]
+            by_key[r["source_key"]]["excluded"][r["reason"]] = r["n"]
+        if _exists(con, "intermediate", "int_coverage__presence"):
+            for r in _records(con, _COVERAGE):
+                if r["source_key"] in by_key:
+                    by_key[r["source_key"]]["in_coverage"] = True
+                    if r["not_placed"]:
+                        by_key[r["source_key"]]["excluded"]["not_at_coverage_level"] = r["not_placed"]
         for f in files.values():
             f["rows_loaded"] = f["rows_read"] - sum(f["excluded"].values())
     for r in _records(con, _ISSUES.format(top=TOP_VALUES)):
         key = (r["source_key"], r["file"])
         entry = files.setdefault(key, {
             "source": r["source"], "source_key": r["source_key"], "dataset_id": r["dataset_id"], "file": r["file"],
-            "country_code": None, "rows_read": None, "rows_loaded": None, "excluded": {}, "issues": [],
-            "failing_rows": []})
+            "country_code": None, "rows_read": None, "rows_loaded": None, "in_coverage": None, "excluded": {},
+            "issues": [], "failing_rows": []})
         entry["issues"].append({k: r[k] for k in ("severity", "issue_code", "field", "n")}
                                | {"top_values": [dict(v) for v in r["top_values"]]})
     for r in _records(con, _FAILING.format(n=FAILING_ROWS)):
@@ -171,7 +180,9 @@ def render_html(summary: dict | None) -> str:
                      f"({_e(f['source'])}{', ' + _e(f['country_code']) if f['country_code'] else ''})</p>")
         if f["rows_read"] is not None:
             share = f" ({f['rows_loaded'] / f['rows_read']:.1%})" if f["rows_read"] else ""
-            parts.append(f"<p>{_n(f['rows_read'])} rows read, <b>{_n(f['rows_loaded'])} loaded</b>{share}.</p>")
+            used = ("" if f.get("in_coverage") else " This file is not one coverage uses for its country (another "
+                    "3W/4W was chosen, see int_coverage__sources); its rows still show which sectors it reports.")
+            parts.append(f"<p>{_n(f['rows_read'])} rows read, <b>{_n(f['rows_loaded'])} loaded</b>{share}.{used}</p>")
             if f["excluded"]:
                 parts.append("<table><tr><th>rows excluded</th><th>why</th></tr>" + "".join(
                     f"<tr class='error'><td>{n:,}</td><td>{_e(REASONS.get(r, r))} <code>{_e(r)}</code></td></tr>"
