@@ -614,11 +614,11 @@ def test_a_failing_dbt_test_blocks_only_its_mart(sample_data, capsys):
     assert status["ok"] is False and status["tables"]["funding_flows"]["status"] == "blocked"
     assert any("funding_flows" in p and test.name in p for p in status["problems"])
     assert "blocked" in text and test.name in text
-    # every failed check of the run, the dbt test with its file and failing rows (status=cancelled)
+    # every failed check of the run, the dbt test with its file and failing rows (dbt's: the value, its count)
     assert f"{test.name} (error) — defined in dbt_project/models/marts/funding_flows.yml" in text, text
-    assert "status=cancelled" in text.split("dbt tests included")[1], text
+    assert "=cancelled" in text.split("dbt tests included")[1], text
     (failed,) = [c for c in status["failed_checks"] if c["check"] == test.name]
-    assert failed["failing_rows"] == 1 and failed["rows"][0]["status"] == "cancelled"
+    assert failed["failing_rows"] == 1 and "cancelled" in failed["rows"][0].values()
 
 
 @pytest.mark.slow
