@@ -61,8 +61,8 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
                     msg = msg.split(": ", 1)[1] if msg.startswith("dagster.") and ": " in msg else msg
                     failures.append(f"{ev.step_key}: {msg}")
                 if not failures:  # failed as a whole: e.g. marked failed after the process running it died
-                    failures += [ev.message for ev in instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE)
-                                 if ev.message][-1:]
+                    ended = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE)
+                    failures += [ev.message for ev in ended if ev.message][-1:]
             out.append(
                 {
                     "run_id": run.run_id,

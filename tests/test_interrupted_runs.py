@@ -66,7 +66,8 @@ def test_status_leaves_runs_alone_while_a_refresh_holds_the_writer_lock(tmp_path
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom pipelines.lib.warehouse import writer_lock\n"
          "with writer_lock():\n    print('held', flush=True)\n    time.sleep(60)"],
-        cwd=REPO, env={**os.environ, "CLUSTERWATCH_DATA_DIR": str(tmp_path / "data")}, stdout=subprocess.PIPE, text=True)
+        cwd=REPO, env={**os.environ, "CLUSTERWATCH_DATA_DIR": str(tmp_path / "data")}, stdout=subprocess.PIPE,
+        text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         with writer_lock_if_free() as free:

@@ -2,15 +2,18 @@
 
 - Wiring: each publish asset waits for the blocking checks (GX suite and dbt tests) of its dbt mart, and each
   mart is its own dbt step, so one mart failing its dbt tests blocks only what is downstream of it.
-- Publish machinery in a subprocess killed (os._exit) at every step of a publication: the previous
-  version stays whole and readable, the manifest consistent, and the next publication repairs the rest.
+- Publish machinery in a subprocess killed (os._exit) at every step of a publication, and by SIGKILL at random
+  moments: what readers see is the previous release byte for byte or the next one whole, and the next
+  publication recovers. A reader reopening the analyst DuckDB and the top-level files during publications sees
+  one release each time, never a mix.
 - REAL refreshes (`clusterwatch refresh`) on the generated sample, sharing one data directory:
-  (a) every table publishes and the manifest's hashes match the files; (d) a reader holding
-  clusterwatch.duckdb open for a whole refresh sees one version only; (c) a publish run killed between
-  writing and swapping leaves the previous publication untouched; a flow status the funding_flows mart's dbt
-  test rejects blocks funding_flows only; (b) a negative FTS requirement blocks funding_by_cluster only (here only when the real
-  snapshot is absent: test_quality.py runs it on the real snapshot). The real-snapshot refreshes are in
-  test_quality.py.
+  (a) every table publishes and the manifest's hashes match the files; (d) readers during a whole refresh, one
+  holding clusterwatch.duckdb open, one reopening everything again and again, each see one release; (c) a
+  publish run killed just before the release swap leaves the previous publication untouched; a flow status the
+  funding_flows mart's dbt test rejects blocks funding_flows only, and status names the test, its file and its
+  failing rows; (b) a negative FTS requirement blocks funding_by_cluster only (here only when the real snapshot
+  is absent: test_quality.py runs it on the real snapshot). The real-snapshot refreshes are in test_quality.py.
+- Disk full: tests/test_disk_full.py.
 """
 from __future__ import annotations
 
@@ -118,7 +121,8 @@ PUBLISH_SCRIPT = textwrap.dedent(
 )
 
 
-def publish_in_subprocess(data_dir: Path, version: str, tables: list[str], crash: str = "") -> subprocess.CompletedProcess:
+def publish_in_subprocess(data_dir: Path, version: str, tables: list[str],
+                          crash: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "CLUSTERWATCH_DATA_DIR": str(data_dir), CRASH_ENV: crash}
     return subprocess.run([sys.executable, "-c", PUBLISH_SCRIPT, version, ",".join(tables)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=120)
@@ -180,9 +184,7 @@ def test_killed_publication_leaves_the_old_or_the_new_version_whole(data_dir, po
 
     build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=250.0)  # new data for the next version
     validate_tiny(tables)
-    crash = point if point in ("linking", "before_manifest", "before_swap", "swapped") else f"{point}:funding_flows"
-    if point == "linking":
-        crash = "linking:funding_flows"
+    crash = f"{point}:funding_flows" if point in ("written", "renamed", "linking") else point
     killed = publish_in_subprocess(data_dir, "20250102T000000Z-second", tables, crash=crash)
     assert killed.returncode == 75, killed.stderr
 
@@ -402,7 +404,8 @@ REOPENING_READER = textwrap.dedent(
     """
     import hashlib, json, sys, time, pathlib
     import duckdb
-    root, ready, stop, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3]), sys.argv[4]
+    root, ready, stop = (pathlib.Path(a) for a in sys.argv[1:4])
+    out = sys.argv[4]
 
     def manifest():
         m = json.loads((root / "manifest.json").read_text())
@@ -418,7 +421,8 @@ REOPENING_READER = textwrap.dedent(
             counts_ok = all(con.execute(f'select count(*) from "{t}"').fetchall()[0][0] == n
                             for t, n in con.execute("select table_name, row_count from _published").fetchall())
             con.close()
-            hashes = {n: hashlib.sha256((root / n).read_bytes()).hexdigest() for n in files1 if n != "clusterwatch.duckdb"}
+            hashes = {n: hashlib.sha256((root / n).read_bytes()).hexdigest()
+                      for n in files1 if n != "clusterwatch.duckdb"}
             rel2, tables2, _ = manifest()
         except FileNotFoundError as e:  # a path that does not exist yet (before the first release)
             seen.append({"error": str(e)})

@@ -69,7 +69,8 @@ def test_status_names_a_failed_dbt_test_its_file_and_failing_rows(data_dir):
                for p in data["problems"])
     text = status_text()
     assert f"Failed checks of run {run_id[:8]} (1, dbt tests included):" in text
-    assert f"✘ marts/funding_flows: {test['name']} (error) — defined in dbt_project/{test['original_file_path']}" in text
+    defined = f"defined in dbt_project/{test['original_file_path']}"
+    assert f"✘ marts/funding_flows: {test['name']} (error) — {defined}" in text
     assert "row 1: flow_id=F-1, status=cancelled" in text and "row 2: flow_id=F-2, status=void" in text
     assert "unique_funding_flows_flow_id" not in text.split("Failed checks of run")[1]  # only failed ones
 

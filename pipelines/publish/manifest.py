@@ -127,7 +127,9 @@ def apply_staged(manifest: dict, version: str, run_id: str | None, staged: dict[
             entry["reason"] = f"blocked in {version}: {record['reason']}; " + (
                 f"version {kept} stays current" if kept else "never published")
             entry["last_attempt"] = {"version": version, "run_id": run_id, "at": record["at"], "outcome": "blocked",
-                                     "reason": record["reason"], **({"checks": record["checks"]} if "checks" in record else {})}
+                                     "reason": record["reason"]}
+            if "checks" in record:
+                entry["last_attempt"]["checks"] = record["checks"]
             manifest["tables"][table_name] = entry
             event = {"outcome": "blocked", "reason": record["reason"]}
         add_history(manifest, {"at": now(), "table": table_name, "version": version, "run_id": run_id, **event})
