@@ -252,6 +252,65 @@ def test_publish_killed_at_random_moments_is_the_old_or_the_new_version(data_dir
     print("outcomes:", outcomes)
 
 
+def test_a_directory_published_before_releases_moves_to_them_whole(data_dir):
+    """The layout before releases: regular top-level files and manifest.json, no `current`. The next publication
+    turns them into links to its release; the table it did not publish keeps its bytes."""
+    import shutil
+
+    tables = ["funding_by_cluster", "funding_flows"]
+    published = data_dir / "published"
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0)
+    validate_tiny(tables)
+    publish_here("20250101T000000Z-first", tables)
+    for p in list(published.iterdir()):  # back to the old layout: plain copies, no releases
+        if p.is_symlink() and p.name != "current":
+            data = p.read_bytes()
+            p.unlink()
+            p.write_bytes(data)
+    (published / "current").unlink()
+    shutil.rmtree(published / "releases")
+    kept = sha(published / "funding_by_cluster.csv")
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=250.0)
+    publish_here("20250102T000000Z-second", ["funding_flows"])
+    m = assert_published_whole(published, tables)
+    assert all((published / n).is_symlink() for n in [*m["files"], "manifest.json"])
+    assert sha(published / "funding_by_cluster.csv") == kept
+    assert m["tables"]["funding_flows"]["version"] == "20250102T000000Z-second"
+
+
+def test_a_blocked_table_keeps_its_files_byte_for_byte_in_the_release(data_dir):
+    """One run: funding_flows staged, funding_by_cluster blocked (as its failed check records it). The release
+    makes funding_flows current, keeps funding_by_cluster's previous version byte for byte, and says why."""
+    from pipelines.lib.warehouse import connect
+    from pipelines.publish.manifest import record_blocked
+    from pipelines.publish.release import release
+    from pipelines.publish.table import stage_table
+
+    tables = ["funding_by_cluster", "funding_flows"]
+    published = data_dir / "published"
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0)
+    validate_tiny(tables)
+    publish_here("20250101T000000Z-first", tables)
+    before = {n: sha(published / n) for n in ("funding_by_cluster.csv", "funding_by_cluster.parquet")}
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=250.0)
+    version = "20250102T000000Z-second"
+    with connect(read_only=True) as con:
+        stage_table(con, "funding_flows", version=version, run_id="second")
+    record_blocked("funding_by_cluster", version=version, run_id="second", reason="dbt test(s) failed: some_test")
+    assert published_state(published)["db"]["total"] == 100.0 * 78  # staged only: nothing current changed yet
+    release(version, run_id="second", keep_versions=2)
+    m = assert_published_whole(published, tables)
+    assert {n: sha(published / n) for n in before} == before
+    fbc, ff = m["tables"]["funding_by_cluster"], m["tables"]["funding_flows"]
+    assert fbc["version"] == "20250101T000000Z-first" and fbc["status"] == "blocked"
+    assert fbc["reason"] == (f"blocked in {version}: dbt test(s) failed: some_test; "
+                             "version 20250101T000000Z-first stays current")
+    assert fbc["last_attempt"]["outcome"] == "blocked"
+    assert ff["version"] == version and ff["status"] == "published"
+    assert m["release"] == version and m["version"] == version
+    assert published_state(published)["db"]["total"] == 250.0 * 78
+
+
 def test_old_versions_are_pruned_but_current_ones_kept(data_dir):
     from pipelines.publish.versions import list_versions
 
