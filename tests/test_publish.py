@@ -311,6 +311,32 @@ def test_a_blocked_table_keeps_its_files_byte_for_byte_in_the_release(data_dir):
     assert published_state(published)["db"]["total"] == 250.0 * 78
 
 
+def test_a_run_without_the_release_step_releases_its_table_itself(data_dir):
+    """Materialising one published table alone (as from the UI): its step stages it and, with no release step
+    in the run, releases it; the other table keeps its version."""
+    import dagster as dg
+
+    from pipelines.cli import instance
+    from pipelines.definitions import build_definitions
+
+    tables = ["funding_by_cluster", "funding_flows"]
+    published = data_dir / "published"
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0)
+    validate_tiny(tables)
+    publish_here("20250101T000000Z-first", tables)
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=250.0)
+    job = build_definitions().resolve_implicit_global_asset_job_def()
+    inst = instance()
+    result = job.execute_in_process(instance=inst, asset_selection=[dg.AssetKey(["published", "funding_flows"])],
+                                    raise_on_error=False)
+    inst.dispose()
+    assert result.success
+    m = assert_published_whole(published, tables)
+    assert m["tables"]["funding_flows"]["run_id"] == result.run_id and m["release"].endswith(result.run_id[:8])
+    assert m["tables"]["funding_by_cluster"]["version"] == "20250101T000000Z-first"
+    assert published_state(published)["db"]["total"] == 250.0 * 78
+
+
 def test_old_versions_are_pruned_but_current_ones_kept(data_dir):
     from pipelines.publish.versions import list_versions
 

@@ -24,6 +24,14 @@ from pipelines.settings import ClusterwatchSettings, open_warehouse
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
 
 
+RELEASE_KEY = dg.AssetKey("published_release")
+LAST_PRIORITY = "-1000"  # below every other step's (see the module docstring)
+
+
+def _config_info(cfg) -> dict:
+    return {"name": cfg.name, "countries": cfg.countries, "path": str(cfg.source_path) if cfg.source_path else None}
+
+
 def _files_table(files: dict) -> str:
     return "| file | bytes | sha256 |\n|---|---|---|\n" + "\n".join(
         f"| {k} | {v['bytes']:,} | `{v['sha256'][:16]}` |" for k, v in files.items()
@@ -48,20 +56,29 @@ def publish_asset(table: PublishedTable, mart_key: dg.AssetKey, blocking_checks:
     )
     def _publish(context: dg.AssetExecutionContext, settings: ClusterwatchSettings,
                  warehouse_reader: DuckDBResource) -> dg.MaterializeResult:
-        version = run_version(context.instance, context.run_id)
+        version = run_version(context.instance, context.run.run_id)
         # What gated this publication, for the record (Dagster enforced it before this step started).
-        checks = {"mart": mart_key.to_user_string(), "run_id": context.run_id, "blocking_checks": check_names}
+        checks = {"mart": mart_key.to_user_string(), "run_id": context.run.run_id, "blocking_checks": check_names}
         with open_warehouse(warehouse_reader) as con:
             try:
-                entry = stage_table(con, table.name, version=version, run_id=context.run_id, checks=checks,
+                entry = stage_table(con, table.name, version=version, run_id=context.run.run_id, checks=checks,
                                     log=context.log.info)
             except PublishError as e:
-                record_blocked(table.name, version=version, run_id=context.run_id, reason=f"publication failed: {e}")
+                record_blocked(table.name, version=version, run_id=context.run.run_id, reason=f"publication failed: {e}")
                 write_quality_report()
                 raise dg.Failure(description=f"table {table.name!r} was NOT published: {e}. "
                                  "The previously published version stays current.") from e
         write_quality_report()
         context.log.info(f"{table.name}: staged version {version} ({entry['row_count']:,} rows)")
+        selection = context.run.asset_selection
+        if selection is not None and RELEASE_KEY not in selection:  # a run without the release step (e.g. the UI
+            cfg = settings.config()  # materialising this table alone): release it now, or it never would be
+            try:
+                release(version, run_id=context.run.run_id, keep_versions=cfg.publish.keep_versions,
+                        config_info=_config_info(cfg), log=context.log.info)
+            except PublishError as e:
+                raise dg.Failure(description=f"table {table.name!r} was NOT published: {e}. "
+                                 "The previously published version stays current.") from e
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": entry["row_count"],
@@ -77,10 +94,6 @@ def publish_asset(table: PublishedTable, mart_key: dg.AssetKey, blocking_checks:
     return _publish
 
 
-RELEASE_KEY = dg.AssetKey("published_release")
-LAST_PRIORITY = "-1000"  # below every other step's (see the module docstring)
-
-
 @dg.asset(
     key=RELEASE_KEY,
     group_name="publish",
@@ -93,12 +106,10 @@ LAST_PRIORITY = "-1000"  # below every other step's (see the module docstring)
 )
 def published_release(context: dg.AssetExecutionContext, settings: ClusterwatchSettings) -> dg.MaterializeResult:
     cfg = settings.config()
-    version = run_version(context.instance, context.run_id)
+    version = run_version(context.instance, context.run.run_id)
     try:
-        manifest = release(version, run_id=context.run_id, keep_versions=cfg.publish.keep_versions,
-                           config_info={"name": cfg.name, "countries": cfg.countries,
-                                        "path": str(cfg.source_path) if cfg.source_path else None},
-                           log=context.log.info)
+        manifest = release(version, run_id=context.run.run_id, keep_versions=cfg.publish.keep_versions,
+                           config_info=_config_info(cfg), log=context.log.info)
     except PublishError as e:
         raise dg.Failure(description=f"the run's tables were NOT released: {e}. "
                          "The previous release stays current.") from e
