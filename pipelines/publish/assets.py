@@ -64,9 +64,12 @@ def publish_asset(table: PublishedTable, mart_key: dg.AssetKey, blocking_checks:
                 entry = stage_table(con, table.name, version=version, run_id=context.run.run_id, checks=checks,
                                     log=context.log.info)
             except PublishError as e:
-                record_blocked(table.name, version=version, run_id=context.run.run_id,
-                               reason=f"publication failed: {e}")
-                write_quality_report()
+                try:
+                    record_blocked(table.name, version=version, run_id=context.run.run_id,
+                                   reason=f"publication failed: {e}")
+                    write_quality_report()
+                except OSError:  # the disk is full, say: the failure below says why, in one line
+                    pass
                 raise dg.Failure(description=f"table {table.name!r} was NOT published: {e}. "
                                  "The previously published version stays current.") from e
         write_quality_report()
