@@ -13,6 +13,7 @@ from functools import lru_cache
 from pipelines.lib.paths import warehouse_path
 
 ROWS_SHOWN = 3
+ROW_CHARS = 240  # a failing row's first columns; status --json has them all
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +74,8 @@ def check_lines(checks: list[dict], note: str | None) -> list[str]:
         count = f"; {c['failing_rows']:,} failing row(s)" if c.get("failing_rows") else ""
         lines.append(f"  ✘ {c['asset']}: {c['check']} ({c['severity']}){where}{count}")
         for i, row in enumerate(c.get("rows") or [], 1):
-            lines.append(f"      row {i}: " + ", ".join(f"{k}={str(v)[:40]}" for k, v in row.items()))
+            text = ", ".join(f"{k}={str(v)[:40]}" for k, v in row.items())
+            lines.append(f"      row {i}: " + (text if len(text) <= ROW_CHARS else text[:ROW_CHARS] + " …"))
     if note:
         lines.append(f"  ({note})")
     return lines
