@@ -395,6 +395,12 @@ def test_sample_refresh_publishes_every_table(sample_data):
     assert all(e["sources"] for e in m["tables"].values())
     assert (published / "quality" / "quality_report.html").exists()
     assert [v["tables"] for v in m["versions"]] == [sorted(TABLES)]
+    # the report's section per source file: every presence file's rows are loaded or excluded for a reason
+    files = json.loads((published / "quality" / "source_files.json").read_text())["files"]
+    presence = [f for f in files if f["source"] == "presence"]
+    assert {f["country_code"] for f in presence} == {"XAR", "XBO", "XCA"}
+    assert presence and all(f["rows_read"] == f["rows_loaded"] + sum(f["excluded"].values()) for f in presence)
+    assert "<h2 id='source-files'>Source files</h2>" in (published / "quality" / "quality_report.html").read_text()
 
 
 @pytest.mark.slow
