@@ -23,6 +23,15 @@ class RefreshFailed(RuntimeError):
     pass
 
 
+class RefreshPartial(RefreshFailed):
+    """Everything ran, but the sources of some countries failed: their marts use their last good raw data."""
+
+    def __init__(self, failed: dict[str, str], summary: dict):
+        self.failed, self.summary = failed, summary
+        super().__init__(f"the sources of {', '.join(failed)} failed; the marts use their last good raw data "
+                         "(clusterwatch status, and quality_issues issue_code source_failed)")
+
+
 def refresh_log_path() -> Path:
     """dbt's per-model log and Dagster's console log of the last refresh (the terminal gets a summary)."""
     return data_dir() / "logs" / "refresh.log"
@@ -112,15 +121,25 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
 
     partitioned_keys = [a.key for a in PARTITIONED_RAW_ASSETS]
     say("stage 1/2: per-country sources")
+    failed: dict[str, str] = {}
     for country in wanted:
-        _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
-             tags=run_tags("country-sources", force=force), verbose=verbose)
+        try:
+            _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
+                 tags=run_tags("country-sources", force=force), verbose=verbose)
+        except RefreshFailed as e:
+            # One country's bad file fails that country only: its previous raw rows stay (the partition
+            # loads all or nothing) and the marts are built from them; the other countries go on.
+            failed[country] = str(e)
+            say(f"warning: {e}\n  {country} keeps its last good raw data; the other countries go on")
 
     say("stage 2/2: global sources and everything downstream")
     rest = [k for k in defs.resolve_asset_graph().materializable_asset_keys if k not in partitioned_keys]
     _run(defs, instance, rest, say, "global sources, transform, checks, publish",
          tags=run_tags("downstream", force=force), verbose=verbose)
-    return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
+    summary = {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
+    if failed:
+        raise RefreshPartial(failed, summary)
+    return summary
 
 
 def run_ingest(*, countries: list[str] | None = None, say=print, force: bool = False) -> dict[str, int]:

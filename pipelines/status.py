@@ -55,11 +55,7 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
                     failed_checks.append(f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
                                          f" ({evaluation.severity.value.lower()})")
             if run.status.value == "FAILURE":
-                for ev in instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE):
-                    err = ev.dagster_event.step_failure_data.error if ev.dagster_event else None
-                    msg = (err.message if err else ev.user_message or "").strip()
-                    msg = msg.split(": ", 1)[1] if msg.startswith("dagster.") and ": " in msg else msg
-                    failures.append(f"{ev.step_key}: {msg}")
+                failures = _step_failures(instance, run.run_id)
                 if not failures:  # failed as a whole: e.g. marked failed after the process running it died
                     ended = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_FAILURE)
                     failures += [ev.message for ev in ended if ev.message][-1:]
@@ -84,6 +80,42 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
         return out
     except Exception as e:  # noqa: BLE001 - status must always print something
         return [{"error": f"could not read the Dagster instance at {home}: {e}"}]
+
+
+def _step_failures(instance, run_id: str) -> list[str]:
+    from dagster._core.events import DagsterEventType
+
+    out = []
+    for ev in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+        err = ev.dagster_event.step_failure_data.error if ev.dagster_event else None
+        msg = (err.message if err else ev.user_message or "").strip()
+        msg = msg.split(": ", 1)[1] if msg.startswith("dagster.") and ": " in msg else msg
+        out.append(f"{ev.step_key}: {msg}")
+    return out
+
+
+def failed_countries(limit: int = 200) -> dict[str, list[str]]:
+    """Countries whose latest per-country sources run failed -> its failures. The refresh went on without them:
+    their marts use their last good raw data, so the published state is partial."""
+    home = data_dir() / "dagster"
+    if not (home / "dagster.yaml").exists():
+        return {}
+    import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
+
+    from pipelines.schedules import STAGE_TAG
+
+    instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    try:
+        latest: dict[str, dg.DagsterRun] = {}
+        for rec in instance.get_run_records(dg.RunsFilter(tags={STAGE_TAG: "country-sources"}), limit=limit):
+            country = rec.dagster_run.tags.get("dagster/partition")
+            if country and country not in latest:  # newest first
+                latest[country] = rec.dagster_run
+        return {c: _step_failures(instance, run.run_id) for c, run in sorted(latest.items())
+                if run.status.value == "FAILURE"}
+    finally:
+        instance.dispose()
 
 
 def status_data(root: Path | None = None) -> dict:
@@ -115,6 +147,12 @@ def status_data(root: Path | None = None) -> dict:
         problems.append(f"the last run ({last['run_id'][:8]}) failed: " + "; ".join(last["failures"][:4]))
     if not manifest:
         problems.append("nothing published yet")
+    try:
+        partial = failed_countries()
+    except Exception as e:  # noqa: BLE001 - status must always print something
+        partial, problems = {}, [*problems, f"could not read the per-country runs: {e}"]
+    problems += [f"partial: the sources of {c} failed, its marts use its last good raw data: " + "; ".join(f[:2])
+                 for c, f in partial.items()]
     return {
         "data_dir": str(data_dir()),
         "published_version": manifest.get("version"),
@@ -154,6 +192,15 @@ def status_text(root: Path | None = None) -> str:
             lines.extend(f"        {x.strip()}" for x in rest[:8])
         if r.get("failed_checks"):
             lines.append(f"      failed checks: {', '.join(r['failed_checks'][:10])}")
+    try:
+        partial = failed_countries()
+    except Exception as e:  # noqa: BLE001 - status must always print something
+        partial = {"?": [f"could not read the per-country runs: {e}"]}
+    if partial:
+        lines.append(f"PARTIAL: the sources of {', '.join(partial)} failed; their marts use their last good raw "
+                     "data (quality_issues: source_failed):")
+        for country, failures in partial.items():
+            lines.extend(f"  ✘ {country}: {line.strip()}" for f in failures for line in f.splitlines()[:6])
     lines.append("")
     checked = next((r for r in runs if "failed_check_details" in r), None)
     if checked and checked["failed_check_details"]:  # every failed check, dbt tests included

@@ -59,7 +59,7 @@ def instance():
 def cmd_refresh(args) -> int:
     _set_env(args)
     from pipelines.publish.files import disk_full
-    from pipelines.refresh import RefreshFailed, refresh_log_path, run_refresh
+    from pipelines.refresh import RefreshFailed, RefreshPartial, refresh_log_path, run_refresh
 
     countries = [c.strip().upper() for c in args.countries.split(",")] if args.countries else None
     try:
@@ -68,6 +68,10 @@ def cmd_refresh(args) -> int:
     except (ConfigError, ValueError) as e:
         _say(f"error: {e}")
         return 2
+    except RefreshPartial as e:  # published, but some countries from their last good raw data
+        _say(f"\nrefresh PARTIAL: {e}")
+        _say(f"refresh finished in {e.summary['seconds']:.1f}s; warehouse: {e.summary['warehouse']}")
+        return 3
     except Exception as e:  # noqa: BLE001 - one line for people; the traceback with -v
         if disk_full(e, data_dir()):  # wherever it struck (Dagster's SQLite, DuckDB, dbt, publish): one clear line
             _say(f"\nrefresh FAILED: disk full: no space left on the device of {data_dir()}. Free some space and "

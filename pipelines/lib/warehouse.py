@@ -136,8 +136,11 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, the load log, and every contract table (empty until first loaded)."""
     from pipelines.lib.raw_tables import RAW_TABLES
 
+    from pipelines.lib.load_failures import ensure_load_failures
+
     con.execute("create schema if not exists raw")
     con.execute(_LOADS_DDL)
+    ensure_load_failures(con)
     for table, columns in RAW_TABLES.items():
         _sync_columns(con, table, [*columns, *LINEAGE_COLUMNS])
 
@@ -217,16 +220,28 @@ def replace_partition(
     return rows.num_rows
 
 
+_in_transaction: set[int] = set()  # id() of the connections inside a transaction() block
+
+
 @contextmanager
 def transaction(con):
-    """Everything in the block commits together, or nothing does (the error goes on)."""
+    """Everything in the block commits together, or nothing does (the error goes on).
+
+    A block inside another one on the same connection joins it: the outermost block commits or rolls back
+    (a country partition's loads are one transaction, sources/raw_asset.py)."""
+    if id(con) in _in_transaction:
+        yield con
+        return
     con.execute("begin transaction")
+    _in_transaction.add(id(con))
     try:
         yield con
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    finally:
+        _in_transaction.discard(id(con))
 
 
 def table_row_counts(con, schema: str = "raw") -> dict[str, int]:

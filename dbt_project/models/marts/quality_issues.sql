@@ -9,6 +9,7 @@
     'int_quality_issues__needs',
     'int_quality_issues__coverage',
     'int_quality_issues__fts',
+    'int_quality_issues__loads',
 ] %}
 with issues as (
     {%- for m in issue_models %}
