@@ -211,6 +211,7 @@ def replace_partition(
             con.execute(f"insert into raw.{quote_ident(table)} by name select * from _incoming")
         finally:
             con.unregister("_incoming")
+        _drop_unmapped_columns(con, table, rows.column_names)
         loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.execute(
             "insert or replace into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -218,6 +219,21 @@ def replace_partition(
              resource_modified, source_file, loaded_at, seconds],
         )
     return rows.num_rows
+
+
+def _drop_unmapped_columns(con, table: str, incoming: list[str]) -> None:
+    """Drop columns outside the table's contract once no row holds a value in them (loaded by an older version
+    that kept every column of a file): what is not mapped does not stay in the warehouse either."""
+    from pipelines.lib.raw_tables import is_mapped
+
+    have = [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?", [table]
+    ).fetchall()]
+    stale = [c for c in have if c not in incoming and c not in LINEAGE_COLUMNS and not is_mapped(table, c)]
+    for c in stale:
+        qualified = f"raw.{quote_ident(table)}"
+        if con.execute(f"select count({quote_ident(c)}) from {qualified}").fetchone()[0] == 0:
+            con.execute(f"alter table {qualified} drop column {quote_ident(c)}")
 
 
 _in_transaction: set[int] = set()  # id() of the connections inside a transaction() block

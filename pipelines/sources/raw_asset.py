@@ -70,6 +70,9 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
                     results.append(r)
                     for warning in r.warnings:
                         context.log.warning(warning)
+                    if r.dropped_columns:
+                        context.log.info(f"{res.id}: columns outside the raw.{r.table} contract, not loaded: "
+                                         + ", ".join(r.dropped_columns))
                     context.log.info(
                         f"{kind}: {res.id} [{partition}] -> raw.{r.table}: "
                         + (f"unchanged ({r.rows:,} rows)" if r.skipped else f"{r.rows:,} rows in {r.seconds:.2f}s")
@@ -97,6 +100,8 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
             "sources": dg.MetadataValue.md(_summary(results)),
             "unchanged_sources": sum(r.skipped for r in results),
             "warnings": dg.MetadataValue.json([w for r in results for w in r.warnings]),
+            "columns_not_loaded": dg.MetadataValue.json({r.source_key: list(r.dropped_columns) for r in results
+                                                         if r.dropped_columns}),
             **{f"rows/raw.{t}": n for t, n in per_table.items()},
             "datasets": dg.MetadataValue.json(
                 [

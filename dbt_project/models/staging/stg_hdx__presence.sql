@@ -14,4 +14,4 @@ select
     nullif(row_hash, '') as row_hash,
     {{ admin_key_columns('country_code', 'admin1_code', 'admin1_name', 'admin2_code', 'admin2_name') }},
     {{ lineage_columns() }}
-from {{ source('raw', 'presence') }}
+from {{ scrubbed_source('presence') }}

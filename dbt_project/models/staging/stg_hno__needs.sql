@@ -14,4 +14,4 @@ select
     {{ reference_period_columns() }},
     {{ admin_key_columns('country_iso3', 'admin_1_pcode', 'admin_1_name', 'admin_2_pcode', 'admin_2_name') }},
     {{ lineage_columns() }}
-from {{ source('raw', 'hno_hpc') }}
+from {{ scrubbed_source('hno_hpc') }}
