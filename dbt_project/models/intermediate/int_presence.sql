@@ -274,6 +274,7 @@ select
     people_targeted,
     people_reached_raw,
     people_reached,
+    _number_format as number_format,
     case
         when admin1_pcode is null then 'admin_unmatched'
         when sector_code is null then 'unknown_sector'
