@@ -10,7 +10,7 @@
 --                   (negative, not_finite, ambiguous_separator, non_numeric).
 --   duplicates      exact duplicate rows of a file -> one warning row per file (count, examples); the copies
 --                   are excluded from coverage (int_presence `duplicate_row`), the first of each is kept.
---   empty file      a 3W/4W file that loaded no data rows (stg_raw__loads) -> one warning per file and country.
+--   empty file      a 3W/4W file that loaded no data rows (stg_clusterwatch__loads) -> one warning per file and country.
 --   admin2          in a country covered at admin2, a usable row of the chosen presence resources with no
 --                   admin2 unit and no admin2 issue above (nothing given) -> error (excluded from coverage).
 with presence as (
@@ -129,7 +129,7 @@ empty_files as (
            'The 3W/4W file has no data rows (header only or empty); ' || partition || ' shows no presence from '
            || source_key,
            'warning', cast(null as varchar)
-    from {{ ref('stg_raw__loads') }}
+    from {{ ref('stg_clusterwatch__loads') }}
     where table_name = 'presence' and row_count = 0 and {{ in_configured_countries('partition') }}
 )
 
