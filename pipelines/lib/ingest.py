@@ -62,7 +62,7 @@ def _read_cached(path: str, sha256: str, layout_json: str, dataset: str, resourc
 def read_fetched(res: Resource, fetched: FetchedFile, limits: ReadLimits | None = None) -> ParsedTable:
     return _read_cached(
         str(fetched.path), fetched.sha256, res.layout.model_dump_json(), res.dataset, res.resource_name,
-        (limits or ReadLimits()).model_dump_json(),
+        res.read_limits(limits).model_dump_json(),
     )
 
 
