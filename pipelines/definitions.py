@@ -14,6 +14,7 @@ from pipelines.sensors import SENSORS
 from pipelines.settings import ClusterwatchSettings, current_config, warehouse_resource
 from pipelines.sources import RAW_ASSETS
 from pipelines.sources.hdx_datasets import hdx_source_specs
+from pipelines.sources.raw_asset import LOAD_FAILURES
 from pipelines.transform.admin_lookup import build_admin_lookup
 from pipelines.transform.dbt_assets import build_admin_keys_dbt_assets, build_dbt_assets, dbt_resource, mart_checks
 from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
@@ -32,7 +33,7 @@ def build_definitions() -> dg.Definitions:
     gating = {t: [*dbt_checks[t], *(k for s in suites for k in s.check_keys if k.asset_key == marts[t])] for t in marts}
     return dg.Definitions(
         # HDX datasets as external assets upstream of the raw ones (lineage only; Dagster never runs them)
-        assets=[*hdx_source_specs(current_config()), *RAW_ASSETS, admin_lookup, *dbt_steps, *build_publish_assets(marts, gating)],
+        assets=[*hdx_source_specs(current_config()), *RAW_ASSETS, LOAD_FAILURES, admin_lookup, *dbt_steps, *build_publish_assets(marts, gating)],
         asset_checks=suites,
         # Daily refresh and the HDX change sensor: one run per country partition, then one downstream run.
         jobs=[refresh_job],

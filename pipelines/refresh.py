@@ -23,6 +23,15 @@ class RefreshFailed(RuntimeError):
     pass
 
 
+class RefreshPartial(RefreshFailed):
+    """Everything ran, but the sources of some countries failed: their marts use their last good raw data."""
+
+    def __init__(self, failed: dict[str, str], summary: dict):
+        self.failed, self.summary = failed, summary
+        super().__init__(f"the sources of {', '.join(failed)} failed; the marts use their last good raw data "
+                         "(clusterwatch status, and quality_issues issue_code source_failed)")
+
+
 def refresh_log_path() -> Path:
     """dbt's per-model log and Dagster's console log of the last refresh (the terminal gets a summary)."""
     return data_dir() / "logs" / "refresh.log"
@@ -83,8 +92,11 @@ def run_refresh(instance, *, countries: list[str] | None = None, say=print, forc
                 verbose: bool = False) -> dict:
     from pipelines.lib.warehouse import writer_lock
 
+    from pipelines.interrupted import mark_interrupted_runs
+
     # One refresh at a time per data dir: DuckDB allows a single writer process.
     with writer_lock(say=say):
+        mark_interrupted_runs(instance, say=say)  # runs a killed refresh left STARTED (none can be running now)
         return _run_refresh(instance, countries=countries, say=say, force=force, verbose=verbose)
 
 
@@ -129,9 +141,16 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
 
     partitioned_keys = [a.key for a in PARTITIONED_RAW_ASSETS]
     say("stage 1/2: per-country sources")
+    failed: dict[str, str] = {}
     for country in wanted:
-        _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
-             tags=run_tags("country-sources", force=force), verbose=verbose)
+        try:
+            _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
+                 tags=run_tags("country-sources", force=force), verbose=verbose)
+        except RefreshFailed as e:
+            # One country's bad file fails that country only: its previous raw rows stay (the partition
+            # loads all or nothing) and the marts are built from them; the other countries go on.
+            failed[country] = str(e)
+            say(f"warning: {e}\n  {country} keeps its last good raw data; the other countries go on")
 
     say("stage 2/2: global sources, then what depends on changed data")
     raw_keys = {a.key for a in RAW_ASSETS}
@@ -147,7 +166,7 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
     changed = raw_keys if everything else changed_raw_keys(current, built_from)
     if not changed:
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
-        return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
+        return _summary(started, log, failed)
     from pipelines.definitions import current_definitions  # dbt and Great Expectations: only when there is work
     from pipelines.transform.dbt_shared import UNIT_TESTS_TAG
 
@@ -160,7 +179,15 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
         unit_tests = {} if new_code else {UNIT_TESTS_TAG: "skip"}
         _run(defs, instance, rebuild, say, "transform, checks, publish",
              tags={**run_tags("downstream", force=force), **downstream_tags(current), **unit_tests}, verbose=verbose)
-    return {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
+    return _summary(started, log, failed)
+
+
+def _summary(started: float, log: Path, failed: dict[str, str]) -> dict:
+    """What the CLI prints at the end; a country whose sources failed makes the refresh partial."""
+    summary = {"seconds": time.perf_counter() - started, "warehouse": str(warehouse_path()), "log": str(log)}
+    if failed:
+        raise RefreshPartial(failed, summary)
+    return summary
 
 
 def run_ingest(*, countries: list[str] | None = None, say=print, force: bool = False) -> dict[str, int]:

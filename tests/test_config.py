@@ -139,3 +139,35 @@ def test_snapshot_fetcher_refuses_a_symlink_out_of_the_root(tmp_path):
     with pytest.raises(FetchError) as e:
         SnapshotFetcher(root).fetch(res)
     assert "outside the snapshot root" in str(e.value) and "root:x" not in str(e.value)
+
+
+_ONE_FILE = """
+    name: x
+    countries: [SOM]
+    limits: {{max_file_mb: 2000}}
+    sources:
+      presence:
+        - id: som
+          table: presence
+          country: SOM
+          dataset: d
+          path: f.xlsx
+          columns: {{org_name: Org, sector: Cluster, admin1_code: P}}
+          limits: {limits}
+    """
+
+
+def test_a_files_own_limits_override_the_configs_and_keep_the_rest(tmp_path):
+    cfg = load_config(_write(tmp_path, _ONE_FILE.format(limits="{max_sheet_cells: 282639787}")))
+    (res,) = cfg.resources("presence")
+    limits = res.read_limits(cfg.limits)
+    assert limits.max_sheet_cells == 282_639_787  # this file's
+    assert limits.max_file_mb == 2000  # the config's
+    assert limits.max_uncompressed_mb == type(limits)().max_uncompressed_mb  # the default
+
+
+@pytest.mark.parametrize("limits, named", [("{max_cells: 10}", "max_cells"), ("{max_sheet_cells: -1}", "max_sheet_cells")])
+def test_a_files_unknown_or_invalid_limit_is_refused_at_load(tmp_path, limits, named):
+    with pytest.raises(ConfigError) as e:
+        load_config(_write(tmp_path, _ONE_FILE.format(limits=limits)))
+    assert "limits" in str(e.value) and named in str(e.value)

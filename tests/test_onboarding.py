@@ -1,13 +1,11 @@
 """New countries through configuration alone, on the real files (issue 10's "done when"):
 every Part 3 file the suggester may be developed on and every presence file hdx_snapshot.yaml configures gets an
 entry from `clusterwatch config suggest-4w FILE --country ISO3` that loads with no edit but the dataset name
-(and, for a runaway used range, the `limits` line its NOTE prints),
-and at least 95% of each file's distinct rows reach coverage (a known sector and a matched admin1), or the
-file says why not. Slow: one suggest-4w per file, then one ingest and dbt build of all of them."""
+(a runaway used range gets its own `limits:` line in the entry), and at least 95% of each file's distinct rows
+reach coverage (a known sector and a matched admin1), or the file says why not. Slow: one suggest-4w per file, then one ingest and dbt build of all of them."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,10 +44,6 @@ def onboarded(real_snapshot, tmp_path_factory):
     cfg = {"name": "onboarding", "snapshot": str(real_snapshot), "countries": sorted({e["country"] for e in entries}),
            "sources": {"presence": entries, "admin": base["sources"]["admin"],
                        "vocabularies": base["sources"]["vocabularies"]}}
-    # The one top-level line a NOTE may ask for: a runaway used range (VEN) needs a higher read limit.
-    spans = [int(m) for _, _, out in outputs.values() for m in re.findall(r"max_sheet_cells: (\d+)", out)]
-    if spans:
-        cfg["limits"] = {"max_sheet_cells": max(spans)}
     cfg_path = work / "onboarding.yaml"
     cfg_path.write_text(yaml.safe_dump(cfg, allow_unicode=True, sort_keys=False), encoding="utf-8")
     env = dbt_env(work)

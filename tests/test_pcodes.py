@@ -235,6 +235,46 @@ def test_garbage_and_edge_cases(levels):
     assert (r[10]["admin1_method"], r[10]["admin2_method"]) == ("not_provided", "not_provided")
 
 
+def test_region_name_in_the_district_column_resolves_as_the_region(levels):
+    rows = pd.DataFrame(
+        [
+            ["SOM", "SO22", "Banadir", None, "Banadir"],  # the region's own name as its district
+            ["SOM", None, None, None, "Banadir"],  # district column only
+            ["SOM", None, None, "SO2299", "Banadir"],  # a bad district code, then the region's name
+            ["SOM", "SO11", "Awdal", None, "Banadir"],  # another region's name: a contradiction, not resolved
+            ["SOM", "SO22", "Banadir", None, "Hodan"],  # a real district is unchanged
+        ],
+        columns=KEY_COLUMNS,
+    )
+    out = resolve_admin(levels, rows)
+    _check_contract(out, rows, levels)
+    r = out.to_dict("records")
+    for i in (0, 1, 2):
+        assert (r[i]["admin1_pcode"], r[i]["admin2_pcode"], r[i]["admin2_method"]) == ("SO22", None, "region_name")
+        assert "Admin2 name 'Banadir' is the name of admin1 SO22: resolved as that region" in r[i]["admin2_issue"]
+    assert r[2]["admin2_issue"].startswith("Unknown pcode SO2299")
+    assert (r[3]["admin1_pcode"], r[3]["admin2_pcode"], r[3]["admin2_method"]) == ("SO11", None, "unmatched")
+    assert (r[4]["admin2_pcode"], r[4]["admin2_method"]) == ("SO2209", "name_matched")
+
+
+def test_two_language_names_match_by_either_part(levels):
+    rows = pd.DataFrame(
+        [
+            ["AFG", None, "Kaboul / Kabul", None, None],
+            ["AFG", None, "Kabul", None, "Paghman | پغمان"],  # Latin and Dari
+            ["SOM", None, "Banadir / Awdal", None, None],  # two different regions: no guess
+        ],
+        columns=KEY_COLUMNS,
+    )
+    out = resolve_admin(levels, rows)
+    _check_contract(out, rows, levels)
+    r = out.to_dict("records")
+    assert (r[0]["admin1_pcode"], r[0]["admin1_method"]) == ("AF01", "name_matched")
+    assert "by its part 'Kabul'" in r[0]["admin1_issue"]
+    assert (r[1]["admin2_pcode"], r[1]["admin2_method"]) == ("AF0102", "name_matched")
+    assert r[2]["admin1_pcode"] is None and r[2]["admin1_method"] == "unmatched"
+
+
 def test_input_order_and_duplicates_are_kept(levels):
     rows = pd.DataFrame(
         [["TCD", "TD19", None, None, None], ["SOM", "SO22", None, None, None], ["TCD", "TD19", None, None, None]],

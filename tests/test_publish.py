@@ -2,15 +2,18 @@
 
 - Wiring: each publish asset waits for the blocking checks (GX suite and dbt tests) of its dbt mart, and each
   mart is its own dbt step, so one mart failing its dbt tests blocks only what is downstream of it.
-- Publish machinery in a subprocess killed (os._exit) at every step of a publication: the previous
-  version stays whole and readable, the manifest consistent, and the next publication repairs the rest.
+- Publish machinery in a subprocess killed (os._exit) at every step of a publication, and by SIGKILL at random
+  moments: what readers see is the previous release byte for byte or the next one whole, and the next
+  publication recovers. A reader reopening the analyst DuckDB and the top-level files during publications sees
+  one release each time, never a mix.
 - REAL refreshes (`clusterwatch refresh`) on the generated sample, sharing one data directory:
-  (a) every table publishes and the manifest's hashes match the files; (d) a reader holding
-  clusterwatch.duckdb open for a whole refresh sees one version only; (c) a publish run killed between
-  writing and swapping leaves the previous publication untouched; a flow status the funding_flows mart's dbt
-  test rejects blocks funding_flows only; (b) a negative FTS requirement blocks funding_by_cluster only (here only when the real
-  snapshot is absent: test_quality.py runs it on the real snapshot). The real-snapshot refreshes are in
-  test_quality.py.
+  (a) every table publishes and the manifest's hashes match the files; (d) readers during a whole refresh, one
+  holding clusterwatch.duckdb open, one reopening everything again and again, each see one release; (c) a
+  publish run killed just before the release swap leaves the previous publication untouched; a flow status the
+  funding_flows mart's dbt test rejects blocks funding_flows only, and status names the test, its file and its
+  failing rows; (b) a negative FTS requirement blocks funding_by_cluster only (here only when the real snapshot
+  is absent: test_quality.py runs it on the real snapshot). The real-snapshot refreshes are in test_quality.py.
+- Disk full: tests/test_disk_full.py.
 """
 from __future__ import annotations
 
@@ -104,31 +107,34 @@ def test_publish_assets_wait_for_the_blocking_checks_of_the_dbt_marts():
 
 
 # -- the publish machinery, killed at every step (small warehouse, publish in a subprocess) ------------------
-def publish_in_subprocess(data_dir: Path, version: str, tables: list[str], crash: str = "") -> subprocess.CompletedProcess:
-    script = textwrap.dedent(
-        """
-        import sys
-        from pipelines.lib.warehouse import connect
-        from pipelines.publish.table import publish_table
-        version, tables = sys.argv[1], sys.argv[2].split(",")
-        with connect(read_only=True) as con:
-            for t in tables:
-                publish_table(con, t, version=version, run_id=version, keep_versions=2)
-        """
-    )
+PUBLISH_SCRIPT = textwrap.dedent(
+    """
+    import sys, pathlib
+    from pipelines.lib.warehouse import connect
+    from pipelines.publish.release import publish_now
+    version, tables = sys.argv[1], sys.argv[2].split(",")
+    with connect(read_only=True) as con:
+        if len(sys.argv) > 3:
+            pathlib.Path(sys.argv[3]).touch()  # imports done, warehouse open: the publish starts now
+        publish_now(con, tables, version=version, run_id=version, keep_versions=2)
+    """
+)
+
+
+def publish_in_subprocess(data_dir: Path, version: str, tables: list[str],
+                          crash: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "CLUSTERWATCH_DATA_DIR": str(data_dir), CRASH_ENV: crash}
-    return subprocess.run([sys.executable, "-c", script, version, ",".join(tables)], cwd=REPO, env=env,
+    return subprocess.run([sys.executable, "-c", PUBLISH_SCRIPT, version, ",".join(tables)], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=120)
 
 
 def publish_here(version: str, tables: list[str]) -> None:
     """The same publication, in this process (when it is not the one being killed)."""
     from pipelines.lib.warehouse import connect
-    from pipelines.publish.table import publish_table
+    from pipelines.publish.release import publish_now
 
     with connect(read_only=True) as con:
-        for t in tables:
-            publish_table(con, t, version=version, run_id=version, keep_versions=2)
+        publish_now(con, tables, version=version, run_id=version, keep_versions=2)
 
 
 def validate_tiny(tables) -> None:
@@ -142,9 +148,31 @@ def validate_tiny(tables) -> None:
         save_result(result)
 
 
-@pytest.mark.parametrize("point", ["written", "renamed", "swapping", "before_manifest"])
-def test_killed_publication_leaves_the_previous_version_whole(data_dir, point):
-    from pipelines.publish.manifest import read_manifest
+def published_state(published: Path) -> dict:
+    """What a reader sees through the top-level paths: the manifest, every file's hash, the analyst DuckDB's
+    versions and the funding total in it."""
+    files = {p.name: sha(p) for p in sorted(published.iterdir()) if p.is_file() and not p.name.startswith(".")}
+    con = duckdb.connect(str(published / "clusterwatch.duckdb"), read_only=True)
+    try:
+        db = {"versions": sorted(con.execute("select table_name, version from _published").fetchall()),
+              "total": con.execute("select sum(amount_usd) from funding_flows").fetchall()[0][0]}
+    finally:
+        con.close()
+    return {"files": files, "db": db}
+
+
+def assert_old_or_new(published: Path, old: dict, tables) -> str:
+    """The published state is the old one byte for byte, or a whole new one (manifest, files and DuckDB agree)."""
+    state = published_state(published)
+    if state == old:
+        return "old"
+    m = assert_published_whole(published, tables)
+    assert state["db"]["versions"] == sorted((t, m["tables"][t]["version"]) for t in tables), state
+    return "new"
+
+
+@pytest.mark.parametrize("point", ["written", "renamed", "linking", "before_manifest", "before_swap", "swapped"])
+def test_killed_publication_leaves_the_old_or_the_new_version_whole(data_dir, point):
     from pipelines.publish.versions import check_consistency
 
     tables = ["funding_by_cluster", "funding_flows"]
@@ -152,44 +180,161 @@ def test_killed_publication_leaves_the_previous_version_whole(data_dir, point):
     validate_tiny(tables)
     publish_here("20250101T000000Z-first", tables)
     published = data_dir / "published"
-    before = {p.name: sha(p) for p in published.iterdir() if p.is_file() and not p.name.startswith(".")}
-    manifest_before = (published / "manifest.json").read_bytes()
+    old = published_state(published)
 
     build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=250.0)  # new data for the next version
     validate_tiny(tables)
-    killed = publish_in_subprocess(data_dir, "20250102T000000Z-second", ["funding_flows"], crash=f"{point}:funding_flows")
+    crash = f"{point}:funding_flows" if point in ("written", "renamed", "linking") else point
+    killed = publish_in_subprocess(data_dir, "20250102T000000Z-second", tables, crash=crash)
     assert killed.returncode == 75, killed.stderr
 
-    # the manifest is untouched and names the previous version, which is whole in versions/
-    assert (published / "manifest.json").read_bytes() == manifest_before
-    m = read_manifest(published)
-    assert m["tables"]["funding_flows"]["version"] == "20250101T000000Z-first"
-    for t in tables:
-        vdir = published / "versions" / "20250101T000000Z-first" / t
-        for fname, meta in m["tables"][t]["files"].items():
-            assert sha(vdir / fname) == meta["sha256"]
-    # the analysts' database is readable: the previous version, or (killed after swapping it in, just
-    # before the manifest) the new, verified one, which the next publication reconciles with the manifest
-    con = duckdb.connect(str(published / "clusterwatch.duckdb"), read_only=True)
-    total = con.execute("select sum(amount_usd) from funding_flows").fetchall()[0][0]
-    con.close()
-    assert total == (250.0 if point == "before_manifest" else 100.0) * 78
-    problems = check_consistency(published)
-    if point in ("written", "renamed"):  # nothing current was touched yet
-        assert problems == []
-        assert {p.name: sha(p) for p in published.iterdir() if p.name in before} == before
-    else:  # killed while swapping files in: reported, and repaired by the next publication
-        assert any("funding_flows" in p for p in problems), problems
+    outcome = assert_old_or_new(published, old, tables)
+    assert outcome == ("new" if point == "swapped" else "old")
+    if outcome == "old":
+        assert old["db"]["total"] == 100.0 * 78
+        assert check_consistency(published) == []
+    else:
+        assert published_state(published)["db"]["total"] == 250.0 * 78
 
     publish_here("20250103T000000Z-third", ["funding_flows"])  # repairs, then publishes
     m = assert_published_whole(published, tables)
     assert m["tables"]["funding_flows"]["version"] == "20250103T000000Z-third"
-    assert m["tables"]["funding_by_cluster"]["version"] == "20250101T000000Z-first"
+    assert m["tables"]["funding_by_cluster"]["version"] == ("20250102T000000Z-second" if point == "swapped"
+                                                             else "20250101T000000Z-first")
     assert check_consistency(published) == []
-    assert not [p for p in (published / "versions").rglob("*.tmp")]
-    con = duckdb.connect(str(published / "clusterwatch.duckdb"), read_only=True)
-    assert con.execute("select sum(amount_usd) from funding_flows").fetchall()[0][0] == 250.0 * 78
-    con.close()
+    assert not [p for p in published.rglob("*.tmp")]
+    assert published_state(published)["db"]["total"] == 250.0 * 78
+
+
+def test_publish_killed_at_random_moments_is_the_old_or_the_new_version(data_dir, tmp_path):
+    """SIGKILL of a publishing process at random moments (seeded): each time, what readers see is the
+    previous publication byte for byte or the new one whole, and the next publication recovers."""
+    import random
+    import signal
+
+    tables = ["funding_by_cluster", "funding_flows"]
+    published = data_dir / "published"
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0)
+    validate_tiny(tables)
+    env = {**os.environ, "CLUSTERWATCH_DATA_DIR": str(data_dir)}
+
+    def start(i: int) -> tuple[subprocess.Popen, float]:
+        ready = tmp_path / f"ready-{i}"
+        proc = subprocess.Popen([sys.executable, "-c", PUBLISH_SCRIPT, f"20250101T0000{i:02d}Z-v{i:02d}",
+                                 ",".join(tables), str(ready)], cwd=REPO, env=env)
+        deadline = time.monotonic() + 120
+        while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        return proc, time.perf_counter()
+
+    proc, started = start(0)
+    while not (published / "current").exists() and proc.poll() is None:
+        time.sleep(0.002)
+    span = time.perf_counter() - started  # from start to commit in such a process: the kills fall around it
+    assert proc.wait(timeout=120) == 0
+    rng = random.Random(14)
+    outcomes = []
+    for i in range(1, 9):
+        build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0 + i)
+        old = published_state(published)
+        proc, _ = start(i)
+        time.sleep(rng.uniform(0, span * 1.3))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        outcome = assert_old_or_new(published, old, tables)
+        if outcome == "new":
+            assert published_state(published)["db"]["total"] == (100.0 + i) * 78
+        outcomes.append(outcome)
+    publish_here("20250102T000000Z-last", tables)  # recovers from whatever the last kill left
+    m = assert_published_whole(published, tables)
+    assert {m["tables"][t]["version"] for t in tables} == {"20250102T000000Z-last"}
+    assert not [p for p in published.rglob("*.tmp")]
+    print("outcomes:", outcomes)
+
+
+def test_a_directory_published_before_releases_moves_to_them_whole(data_dir):
+    """The layout before releases: regular top-level files and manifest.json, no `current`. The next publication
+    turns them into links to its release; the table it did not publish keeps its bytes."""
+    import shutil
+
+    tables = ["funding_by_cluster", "funding_flows"]
+    published = data_dir / "published"
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0)
+    validate_tiny(tables)
+    publish_here("20250101T000000Z-first", tables)
+    for p in list(published.iterdir()):  # back to the old layout: plain copies, no releases
+        if p.is_symlink() and p.name != "current":
+            data = p.read_bytes()
+            p.unlink()
+            p.write_bytes(data)
+    (published / "current").unlink()
+    shutil.rmtree(published / "releases")
+    kept = sha(published / "funding_by_cluster.csv")
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=250.0)
+    publish_here("20250102T000000Z-second", ["funding_flows"])
+    m = assert_published_whole(published, tables)
+    assert all((published / n).is_symlink() for n in [*m["files"], "manifest.json"])
+    assert sha(published / "funding_by_cluster.csv") == kept
+    assert m["tables"]["funding_flows"]["version"] == "20250102T000000Z-second"
+
+
+def test_a_blocked_table_keeps_its_files_byte_for_byte_in_the_release(data_dir):
+    """One run: funding_flows staged, funding_by_cluster blocked (as its failed check records it). The release
+    makes funding_flows current, keeps funding_by_cluster's previous version byte for byte, and says why."""
+    from pipelines.lib.warehouse import connect
+    from pipelines.publish.manifest import record_blocked
+    from pipelines.publish.release import release
+    from pipelines.publish.table import stage_table
+
+    tables = ["funding_by_cluster", "funding_flows"]
+    published = data_dir / "published"
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0)
+    validate_tiny(tables)
+    publish_here("20250101T000000Z-first", tables)
+    before = {n: sha(published / n) for n in ("funding_by_cluster.csv", "funding_by_cluster.parquet")}
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=250.0)
+    version = "20250102T000000Z-second"
+    with connect(read_only=True) as con:
+        stage_table(con, "funding_flows", version=version, run_id="second")
+    record_blocked("funding_by_cluster", version=version, run_id="second", reason="dbt test(s) failed: some_test")
+    assert published_state(published)["db"]["total"] == 100.0 * 78  # staged only: nothing current changed yet
+    release(version, run_id="second", keep_versions=2)
+    m = assert_published_whole(published, tables)
+    assert {n: sha(published / n) for n in before} == before
+    fbc, ff = m["tables"]["funding_by_cluster"], m["tables"]["funding_flows"]
+    assert fbc["version"] == "20250101T000000Z-first" and fbc["status"] == "blocked"
+    assert fbc["reason"] == (f"blocked in {version}: dbt test(s) failed: some_test; "
+                             "version 20250101T000000Z-first stays current")
+    assert fbc["last_attempt"]["outcome"] == "blocked"
+    assert ff["version"] == version and ff["status"] == "published"
+    assert m["release"] == version and m["version"] == version
+    assert published_state(published)["db"]["total"] == 250.0 * 78
+
+
+def test_a_run_without_the_release_step_releases_its_table_itself(data_dir):
+    """Materialising one published table alone (as from the UI): its step stages it and, with no release step
+    in the run, releases it; the other table keeps its version."""
+    import dagster as dg
+
+    from pipelines.cli import instance
+    from pipelines.definitions import build_definitions
+
+    tables = ["funding_by_cluster", "funding_flows"]
+    published = data_dir / "published"
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0)
+    validate_tiny(tables)
+    publish_here("20250101T000000Z-first", tables)
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=250.0)
+    job = build_definitions().resolve_implicit_global_asset_job_def()
+    inst = instance()
+    result = job.execute_in_process(instance=inst, asset_selection=[dg.AssetKey(["published", "funding_flows"])],
+                                    raise_on_error=False)
+    inst.dispose()
+    assert result.success
+    m = assert_published_whole(published, tables)
+    assert m["tables"]["funding_flows"]["run_id"] == result.run_id and m["release"].endswith(result.run_id[:8])
+    assert m["tables"]["funding_by_cluster"]["version"] == "20250101T000000Z-first"
+    assert published_state(published)["db"]["total"] == 250.0 * 78
 
 
 def test_old_versions_are_pruned_but_current_ones_kept(data_dir):
@@ -216,9 +361,9 @@ def test_manifest_updates_are_serialised_by_a_lock(data_dir):
         """
         import sys
         from pipelines.lib.warehouse import connect
-        from pipelines.publish.table import publish_table
+        from pipelines.publish.release import publish_now
         with connect(read_only=True) as con:
-            publish_table(con, sys.argv[1], version="20250101T000000Z-x", run_id="x", keep_versions=2)
+            publish_now(con, [sys.argv[1]], version="20250101T000000Z-x", run_id="x", keep_versions=2)
         """
     )
     procs = [subprocess.Popen([sys.executable, "-c", script, t], cwd=REPO, env=env) for t in tables]
@@ -250,6 +395,12 @@ def test_sample_refresh_publishes_every_table(sample_data):
     assert all(e["sources"] for e in m["tables"].values())
     assert (published / "quality" / "quality_report.html").exists()
     assert [v["tables"] for v in m["versions"]] == [sorted(TABLES)]
+    # the report's section per source file: every presence file's rows are loaded or excluded for a reason
+    files = json.loads((published / "quality" / "source_files.json").read_text())["files"]
+    presence = [f for f in files if f["source"] == "presence"]
+    assert {f["country_code"] for f in presence} == {"XAR", "XBO", "XCA"}
+    assert presence and all(f["rows_read"] == f["rows_loaded"] + sum(f["excluded"].values()) for f in presence)
+    assert "<h2 id='source-files'>Source files</h2>" in (published / "quality" / "quality_report.html").read_text()
 
 
 @pytest.mark.slow
@@ -341,13 +492,93 @@ READER = textwrap.dedent(
 )
 
 
+REOPENING_READER = textwrap.dedent(
+    """
+    import hashlib, json, sys, time, pathlib
+    import duckdb
+    root, ready, stop = (pathlib.Path(a) for a in sys.argv[1:4])
+    out = sys.argv[4]
+
+    def manifest():
+        m = json.loads((root / "manifest.json").read_text())
+        return m.get("release"), {t: e["version"] for t, e in m["tables"].items() if e.get("version")}, m["files"]
+
+    seen = []
+    ready.touch()
+    while not stop.exists():
+        try:
+            rel1, tables1, files1 = manifest()
+            con = duckdb.connect(str(root / "clusterwatch.duckdb"), read_only=True)  # opened afresh every time
+            db = {t: v for t, v in con.execute("select table_name, version from _published").fetchall()}
+            counts_ok = all(con.execute(f'select count(*) from "{t}"').fetchall()[0][0] == n
+                            for t, n in con.execute("select table_name, row_count from _published").fetchall())
+            con.close()
+            hashes = {n: hashlib.sha256((root / n).read_bytes()).hexdigest()
+                      for n in files1 if n != "clusterwatch.duckdb"}
+            rel2, tables2, _ = manifest()
+        except FileNotFoundError as e:  # a path that does not exist yet (before the first release)
+            seen.append({"error": str(e)})
+            continue
+        seen.append({"rel1": rel1, "rel2": rel2, "db": db, "m1": tables1, "m2": tables2, "counts_ok": counts_ok,
+                     "files_match_m1": all(files1[n]["sha256"] == h for n, h in hashes.items())})
+    json.dump(seen, open(out, "w"))
+    """
+)
+
+
+def start_reopening_reader(published: Path, tmp_path: Path) -> tuple[subprocess.Popen, Path, Path]:
+    ready, stop, out = tmp_path / "r-ready", tmp_path / "r-stop", tmp_path / "r-seen.json"
+    proc = subprocess.Popen([sys.executable, "-c", REOPENING_READER, str(published), str(ready), str(stop), str(out)])
+    for _ in range(600):
+        if ready.exists():
+            break
+        time.sleep(0.05)
+    assert ready.exists(), "the reader did not start"
+    return proc, stop, out
+
+
+def assert_each_observation_is_one_release(proc: subprocess.Popen, stop: Path, out: Path) -> list[dict]:
+    """Every time the reader opened the analyst DuckDB, its tables' versions were those of the manifest read
+    just before or just after; when no release happened in between (same manifest both times), every
+    top-level file it read was the one that manifest names."""
+    stop.touch()
+    assert proc.wait(timeout=120) == 0
+    seen = [s for s in json.loads(out.read_text()) if "error" not in s]
+    assert len(seen) > 5, seen
+    for s in seen:
+        assert s["counts_ok"], s
+        assert s["db"] in (s["m1"], s["m2"]), f"the analyst DuckDB mixed versions: {s}"
+        if s["rel1"] == s["rel2"]:
+            assert s["db"] == s["m1"] and s["files_match_m1"], f"the top-level files mixed releases: {s}"
+    return seen
+
+
+def test_a_reader_reopening_during_publications_sees_one_release_each_time(data_dir, tmp_path):
+    tables = ["funding_by_cluster", "funding_flows"]
+    published = data_dir / "published"
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0)
+    validate_tiny(tables)
+    publish_here("20250101T000000Z-v00", tables)
+    proc, stop, out = start_reopening_reader(published, tmp_path)
+    try:
+        for i in range(1, 7):  # funding_by_cluster only every other time: releases mix old and new versions
+            build_tiny_warehouse(data_dir / "warehouse.duckdb", flow_amount=100.0 + i)
+            publish_here(f"20250101T0000{i:02d}Z-v{i:02d}", tables if i % 2 else ["funding_flows"])
+    finally:
+        seen = assert_each_observation_is_one_release(proc, stop, out)
+    assert len({s["rel1"] for s in seen}) > 1  # it did read across releases
+
+
 @pytest.mark.slow
 def test_reader_holding_the_analyst_db_sees_one_version(sample_data, tmp_path):
+    """Readers during a whole real refresh: one holds clusterwatch.duckdb open (it keeps the old version), one
+    reopens it and the top-level files again and again (each time one release, never a mix)."""
     published = sample_data / "published"
     old = manifest_of(published)["version"]
     ready, stop, out = tmp_path / "ready", tmp_path / "stop", tmp_path / "seen.json"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(published / "clusterwatch.duckdb"), str(ready),
                                str(stop), str(out)])
+    reopening = start_reopening_reader(published, tmp_path)  # and one that opens everything afresh, again and again
     try:
         for _ in range(300):
             if ready.exists():
@@ -360,6 +591,7 @@ def test_reader_holding_the_analyst_db_sees_one_version(sample_data, tmp_path):
     finally:
         stop.touch()
         assert reader.wait(timeout=60) == 0
+        assert_each_observation_is_one_release(*reopening)
     seen = json.loads(out.read_text())
     new = manifest_of(published)["version"]
     assert new != old
@@ -375,7 +607,7 @@ PUBLISH_ONLY = textwrap.dedent(
     from pipelines.cli import instance
     from pipelines.definitions import build_definitions
     defs = build_definitions()
-    keys = [k for k in defs.resolve_asset_graph().materializable_asset_keys if k.path[0] == "published"]
+    keys = [k for k in defs.resolve_asset_graph().materializable_asset_keys if k.path[0].startswith("published")]
     job = defs.resolve_implicit_global_asset_job_def()
     result = job.execute_in_process(instance=instance(), asset_selection=keys, raise_on_error=False)
     sys.exit(0 if result.success else 1)
@@ -393,20 +625,20 @@ def run_publish_only(data_dir: Path, crash: str = "") -> subprocess.CompletedPro
 
 
 @pytest.mark.slow
-def test_publish_killed_between_writing_and_swapping(sample_data):
+def test_publish_run_killed_just_before_the_release_swap(sample_data):
+    """A real Dagster publish run killed when every table is staged and the release is built, just before the
+    swap: nothing current changed; the next run clears what was left and publishes."""
     published = sample_data / "published"
-    before = {p.name: sha(p) for p in published.iterdir() if p.is_file() and not p.name.startswith(".")}
-    killed = run_publish_only(sample_data, crash="written")
+    before = published_state(published)
+    killed = run_publish_only(sample_data, crash="before_swap")
     assert killed.returncode == 75, killed.stdout[-3000:] + killed.stderr[-3000:]
-    # the new version was written in full (it is there, unfinished) but nothing current changed
-    assert list((published / "versions").glob("*/*.tmp"))
-    after = {p.name: sha(p) for p in published.iterdir() if p.is_file() and not p.name.startswith(".")}
-    assert after == before
+    current = (published / "current").resolve()
+    assert [d for d in (published / "releases").iterdir() if d != current]  # built in full, never made current
+    assert published_state(published) == before
     assert_published_whole(published)
-    # the next publication clears the unfinished version and publishes
     again = run_publish_only(sample_data)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    assert not list((published / "versions").glob("*/*.tmp"))
+    assert not list(published.rglob("*.tmp"))
     m = assert_published_whole(published)
     assert all(e["checks"]["blocking_checks"] for e in m["tables"].values())
 
@@ -478,6 +710,11 @@ def test_a_failing_dbt_test_blocks_only_its_mart(sample_data, capsys):
     assert status["ok"] is False and status["tables"]["funding_flows"]["status"] == "blocked"
     assert any("funding_flows" in p and test.name in p for p in status["problems"])
     assert "blocked" in text and test.name in text
+    # every failed check of the run, the dbt test with its file and failing rows (dbt's: the value, its count)
+    assert f"{test.name} (error) — defined in dbt_project/models/marts/funding_flows.yml" in text, text
+    assert "=cancelled" in text.split("dbt tests included")[1], text
+    (failed,) = [c for c in status["failed_checks"] if c["check"] == test.name]
+    assert failed["failing_rows"] == 1 and "cancelled" in failed["rows"][0].values()
 
 
 @pytest.mark.slow
@@ -500,3 +737,4 @@ def test_bad_fts_data_blocks_only_its_table_on_the_sample(sample_data):
     negate_first_requirement(fts, "XAR")
     code, out = refresh(sample_data, "--force")  # every mart rebuilt: the others publish a new version
     assert_blocked_run(sample_data, code, out, before, baseline)
+

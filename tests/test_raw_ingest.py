@@ -244,3 +244,67 @@ def test_header_only_presence_file_loads_no_rows_with_a_warning_naming_the_file(
         result = ingest_resource(con, SnapshotFetcher(root), res, "presence", "ETH")
     assert result.rows == 0
     assert len(result.warnings) == 1 and target.name in result.warnings[0] and "no data rows" in result.warnings[0]
+
+
+def test_no_raw_table_holds_a_column_outside_its_contract(real_raw):
+    """Only mapped columns reach the warehouse: every raw column is a contract column (raw_tables.is_mapped), a
+    constant of the config or lineage; the real files' extra columns (FTS keywords, JIAF indicators) are left out."""
+    from pipelines.lib.raw_tables import is_mapped
+
+    data, counts = real_raw
+    cfg = load_config(REAL_CONFIG)
+    constants = {(r.table, c) for _, r in cfg.sources.all() for c in r.constants}
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
+    columns = con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'raw' "
+        "and not starts_with(table_name, '_')"
+    ).fetchall()
+    con.close()
+    outside = [(t, c) for t, c in columns if not (is_mapped(t, c) or c in LINEAGE_COLUMNS or (t, c) in constants)]
+    assert columns and not outside, outside
+    have = {(t, c) for t, c in columns}
+    assert ("fts_flows", "keywords") not in have and ("jiaf_severity", "mortality") not in have
+    assert ("drought_needs", "health_affected") in have and ("population_wide", "enfants_00_18") in have
+
+
+def _with_contact_column(target) -> int:
+    """Add an unmapped contact column (an e-mail and a phone number on every row) to a CSV; returns its data rows."""
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"), newline="")))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*rows[0], "Contact"])
+    for n, row in enumerate(rows[1:]):
+        writer.writerow([*row, f"focal.point{n}@example.org / +252 61 5{n:06d}"])
+    target.write_text(out.getvalue(), encoding="utf-8")
+    return len(rows) - 1
+
+
+def test_an_unmapped_hno_contact_column_never_reaches_the_warehouse(real_snapshot, tmp_path, data_dir):
+    cfg, res, root, target = _good_and_bad(real_snapshot, tmp_path, "needs", "hno_hpc_2024")
+    n = _with_contact_column(target)
+    with connect() as con:
+        ensure_raw_schema(con)
+        result = ingest_resource(con, SnapshotFetcher(root), res, "needs", ALL_PARTITIONS)
+        columns = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'hno_hpc'"
+        ).fetchall()]
+        text = con.execute("select count(*) from raw.hno_hpc t where contains(cast(t as varchar), '@')").fetchone()[0]
+    assert result.rows == n == 1058
+    assert result.dropped_columns == ("contact",)
+    assert "contact" not in columns and text == 0
+
+
+def test_a_column_an_older_load_kept_is_dropped_when_its_rows_are_replaced(real_snapshot, tmp_path, data_dir):
+    """A warehouse loaded before the contract applied held every column of a file: the reload (forced by the
+    contract's fingerprint) replaces those rows and drops the column once nothing holds a value in it."""
+    cfg, res, root, target = _good_and_bad(real_snapshot, tmp_path, "needs", "hno_hpc_2024")
+    with connect() as con:
+        ensure_raw_schema(con)
+        con.execute("alter table raw.hno_hpc add column contact varchar")
+        con.execute("insert into raw.hno_hpc (country_iso3, contact, _source_key, _partition, _row_number) "
+                    f"values ('AFG', 'someone@example.org', '{res.id}', '{ALL_PARTITIONS}', 2)")
+        ingest_resource(con, SnapshotFetcher(root), res, "needs", ALL_PARTITIONS)
+        columns = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'hno_hpc'"
+        ).fetchall()]
+    assert "contact" not in columns

@@ -45,6 +45,7 @@ def test_each_bad_value_is_named_with_its_row(tmp_path):
         {**GOOD, "activated_on": "2012-01-01", "deactivated_on": "2011-01-01"},
         {**GOOD, "activated_on": "2007-01-01"},  # overlaps row 2 (open period)
         {**GOOD, "cluster": "REF", "structure": "cluster", "activated_on": "2012-01-01"},
+        {**GOOD, "cluster": "NUT", "note": "ask ali.hassan@example.org", "recorded_by": "Ali +252 61 5123456"},
     ]
     problems = register_problems(write(tmp_path / "r.csv", rows))
     text = "\n".join(problems)
@@ -55,6 +56,8 @@ def test_each_bad_value_is_named_with_its_row(tmp_path):
     assert "row 6: deactivated_on 2011-01-01 is before activated_on 2012-01-01" in text
     assert "row 7: overlaps row 2" in text
     assert "row 8: cluster REF (refugee response) needs structure `refugee_response`" in text
+    assert "row 9: note holds personal data (email)" in text and "row 9: recorded_by holds personal data (phone)" in text
+    assert "ali.hassan" not in text and "5123456" not in text  # named, never repeated
     assert not any("row 2:" in p for p in problems)
 
 

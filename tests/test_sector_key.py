@@ -53,3 +53,19 @@ def test_variants_share_one_key(a, b):
 
 def test_blank_is_none():
     assert sector_key("  ") is None and sector_key(None) is None
+
+
+def test_parenthesised_acronyms_become_aliases():
+    from pipelines.lib.config_sectors import SectorAlias
+    from pipelines.lib.sector_vocab import acronym_aliases, resolve_sector, sector_map
+
+    got = acronym_aliases([("Mine Action (MA)", "PRO-MIN"), ("Protection (overall)", "PRO"),
+                           ("Logistique (LOG)", "LOG"), ("Livelihoods (LOG)", "FSC"), ("Éducation (EDU)", "EDU")])
+    # "overall" does not start like its label; LOG stands for two sectors; the accent does not matter.
+    assert got == {"ma": "PRO-MIN", "edu": "EDU"}
+    seed = sector_map()
+    assert resolve_sector("AME", seed) == "SHL"  # the seed's "articles menagers essentiels (ame) et abris..."
+    assert resolve_sector("overall", seed) is None
+    mine = sector_map([SectorAlias(alias="Abris d'urgence (ABU)", sector="SHL", country="BDI")], "BDI")
+    assert resolve_sector("abu", mine) == "SHL"
+    assert resolve_sector("abu", sector_map()) is None

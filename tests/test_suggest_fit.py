@@ -100,3 +100,32 @@ def test_without_cod_yes_no_and_categories_are_still_refused(tmp_path):
     assert by_field.get("org_name") == "Partner"
     assert "Partner Category" not in (by_field.get("org_name"), by_field.get("org_acronym"))
     assert any("yes/no" in n for n in s.notes)
+
+
+def test_reporting_and_implementing_partner_acronyms_are_not_a_name_and_its_acronym(tmp_path, real_snapshot, cod):
+    """Libya's 3W: 'Partner' (#org+acronym, the reporting agency) beside 'Implementing partner' (#org+impl+name,
+    also acronyms): two organisations. The implementing one is mapped, as an acronym; the other is not."""
+    units = _drc_units(real_snapshot)
+    pairs = [("FAO", "UOT"), ("IOM", "IOM"), ("UNHCR", "CESVI"), ("UNFPA", "IRC"), ("WFP", "WFP"), ("UNICEF", "Kafaa")]
+    rows = [["#adm2+name", "#adm2+code", "#sector", "#org+acronym", "#org+impl+name"]]
+    rows += [[n2, p2, "Santé", *pairs[i % len(pairs)]] for i, (_, _, p2, n2) in enumerate(units[:200])]
+    path = _write(tmp_path / "two_roles.csv", ["Territoire", "Pcode", "Cluster", "Partner", "Implementing partner"], rows)
+    s = suggest(path, country="COD", cod=cod)
+    by_field = {f: s.columns[i].name for f, i in s.mapped_columns.items()}
+    assert by_field.get("org_acronym") == "Implementing partner"
+    assert "org_name" not in by_field and "Partner" not in by_field.values()
+    assert any("two organisations in different roles" in n for n in s.notes)
+    # When the implementing column often names no one ("No partner"), the fuller reporting column is kept.
+    sparse = [rows[0]] + [[*r[:4], "No partner" if i % 10 == 0 else r[4]] for i, r in enumerate(rows[1:])]
+    s1 = suggest(_write(tmp_path / "sparse.csv", ["Territoire", "Pcode", "Cluster", "Partner", "Implementing partner"],
+                        sparse), country="COD", cod=cod)
+    by_field1 = {f: s1.columns[i].name for f, i in s1.mapped_columns.items()}
+    assert by_field1.get("org_acronym") == "Partner" and "Implementing partner" not in by_field1.values()
+    # A name column with real names and its acronym column stay a pair (checked on the DRC file above too).
+    orgs = [("Norwegian Refugee Council", "NRC"), ("Action Contre la Faim", "ACF"), ("Oxfam", "OXFAM"),
+            ("Médecins Sans Frontières", "MSF"), ("World Vision", "WV"), ("Save the Children", "SCI")]
+    named = [[n2, p2, "Santé", *orgs[i % len(orgs)]] for i, (_, _, p2, n2) in enumerate(units[:200])]
+    s2 = suggest(_write(tmp_path / "pair.csv", ["Territoire", "Pcode", "Cluster", "Nom acteur", "Acronyme"], named),
+                 country="COD", cod=cod)
+    by_field2 = {f: s2.columns[i].name for f, i in s2.mapped_columns.items()}
+    assert by_field2.get("org_name") == "Nom acteur" and by_field2.get("org_acronym") == "Acronyme"

@@ -2,7 +2,7 @@
   The lookups every source joins through, written once:
   - sector_alias_keys(): (country_code, sector_key(alias)) -> Global Coordination Groups code, from the config's
     sector_aliases (var, country '' = every country) before the sector_aliases seed (which holds every code and
-    name of the sectors seed too); sector_alias_join / sector_code_of: the join on it, a country's own alias first;
+    name of the sectors seed too), then the parenthesised acronyms of both; sector_alias_join / sector_code_of: the join on it, a country's own alias first;
   - admin_key_columns(...): THE admin lookup key of a staging row, over the UNTRIMMED raw values
     (NULL and '' give the same key): admin_lookup_key, and admin_key_parts (the raw values, for int_admin_keys);
   - admin_lookup_for(table): raw admin values of one raw table -> COD p-codes, from normalised.admin_lookup
@@ -11,16 +11,35 @@
   - reported_admin_level(alias, levels, names): the most detailed admin level a source row gives.
 #}
 {% macro sector_alias_keys() -%}
-    select country_code, alias_key, arg_min(sector_code, priority) as sector_code
-    from (
+    with labels as (
         {%- for a in var('sector_aliases', []) %}
-        select upper('{{ a.country or '' }}') as country_code,
-               {{ sector_key("'" ~ (a.alias | replace("'", "''")) ~ "'") }} as alias_key,
+        select upper('{{ a.country or '' }}') as country_code, '{{ a.alias | replace("'", "''") }}' as alias,
                '{{ a.sector | replace("'", "''") }}' as sector_code, 1 as priority
         union all
         {%- endfor %}
-        select '' as country_code, {{ sector_key('alias') }} as alias_key, sector_code, 2 as priority
+        select '' as country_code, alias, sector_code, 2 as priority
         from {{ ref('sector_aliases') }}
+    ),
+
+    -- "Mine Action (MA)" also gives "MA": a parenthesised 2-6 letter acronym that starts like its label and
+    -- stands for one sector only; any alias spelled out wins over it (pipelines/lib/sector_vocab.py: the same).
+    acronyms as (
+        select country_code, acronym as alias_key, min(sector_code) as sector_code, min(priority) + 2 as priority
+        from (
+            select *, regexp_extract(lower(alias), '\(([a-z]{2,6})\)', 1) as acronym
+            from labels
+        ) as l
+        where acronym <> '' and left(acronym, 1) = left({{ sector_key('alias') }}, 1)
+        group by country_code, acronym
+        having count(distinct sector_code) = 1
+    )
+
+    select country_code, alias_key, arg_min(sector_code, priority) as sector_code
+    from (
+        select country_code, {{ sector_key('alias') }} as alias_key, sector_code, priority
+        from labels
+        union all
+        select * from acronyms
     ) as all_aliases
     where alias_key is not null
     group by 1, 2

@@ -29,3 +29,19 @@
     issue,
     severity
 {%- endmacro %}
+
+{#
+  The issue_code and issue columns of a count that could not be read (parse_count null, count_problem says why):
+  negative, not_finite (NaN, inf), ambiguous_separator ("1.234" in en) or non_numeric, each with its own words.
+  `label` names the figure (People in need), `consequence` what was done (figure excluded).
+#}
+{% macro count_issue_columns(label, raw, fmt, consequence) -%}
+    coalesce({{ count_problem(raw, fmt) }}, 'non_numeric') as issue_code,
+        '{{ label }} ' || case coalesce({{ count_problem(raw, fmt) }}, 'non_numeric')
+            when 'negative' then 'is negative (a count of people never is)'
+            when 'not_finite' then 'is NaN or infinite'
+            when 'ambiguous_separator' then 'could be read two ways (thousands or decimals? number_format '
+                || coalesce({{ fmt }}, 'en') || ')'
+            else 'is not a number'
+        end || '; {{ consequence }}' as issue
+{%- endmacro %}

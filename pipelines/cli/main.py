@@ -58,7 +58,8 @@ def instance():
 
 def cmd_refresh(args) -> int:
     _set_env(args)
-    from pipelines.refresh import RefreshFailed, refresh_log_path, run_refresh
+    from pipelines.publish.files import disk_full
+    from pipelines.refresh import RefreshFailed, RefreshPartial, refresh_log_path, run_refresh
 
     countries = [c.strip().upper() for c in args.countries.split(",")] if args.countries else None
     try:
@@ -67,14 +68,23 @@ def cmd_refresh(args) -> int:
     except (ConfigError, ValueError) as e:
         _say(f"error: {e}")
         return 2
-    except RefreshFailed as e:
-        _say(f"\nrefresh FAILED: {e}")
-        _say(f"dbt and Dagster log: {refresh_log_path()}; details: clusterwatch status")
-        return 1
+    except RefreshPartial as e:  # published, but some countries from their last good raw data
+        _say(f"\nrefresh PARTIAL: {e}")
+        _say(f"refresh finished in {e.summary['seconds']:.1f}s; warehouse: {e.summary['warehouse']}")
+        return 3
     except Exception as e:  # noqa: BLE001 - one line for people; the traceback with -v
+        if disk_full(e, data_dir()):  # wherever it struck (Dagster's SQLite, DuckDB, dbt, publish): one clear line
+            _say(f"\nrefresh FAILED: disk full: no space left on the device of {data_dir()}. Free some space and "
+                 "run again; the published files are unchanged (details: clusterwatch status)")
+            return 1
+        if isinstance(e, RefreshFailed):
+            _say(f"\nrefresh FAILED: {e}")
+            _say(f"dbt and Dagster log: {refresh_log_path()}; details: clusterwatch status")
+            return 1
         if args.verbose:
             raise
-        _say(f"\nrefresh FAILED: {type(e).__name__}: {e} (run again with -v for the traceback)")
+        first = (str(e).strip().splitlines() or [""])[0]
+        _say(f"\nrefresh FAILED: {type(e).__name__}: {first} (run again with -v for the traceback)")
         return 1
     _say(f"refresh finished in {summary['seconds']:.1f}s; warehouse: {summary['warehouse']}")
     _say(f"dbt and Dagster log: {summary['log']} (-v prints it here)")

@@ -116,6 +116,8 @@ class Resource(_Strict):
     constants: dict[str, str] = Field(default_factory=dict, description="fixed values for fields the file lacks")
     # How figures are written: en 1,234.5; fr 1.234,5; plain 1234.5. '1.234' in en is reported, never guessed.
     number_format: Literal["en", "fr", "plain"] = "en"
+    # This file's own read limits, over the config's (a sheet with a runaway used range: suggest-4w writes it).
+    limits: dict[str, int | float] = Field(default_factory=dict, description="read limits for this file only")
     allow_outside_snapshot: bool = False  # path/metadata may be absolute or climb out with '..' (a trusted file)
 
     @model_validator(mode="after")
@@ -126,12 +128,22 @@ class Resource(_Strict):
                                  "the snapshot, or set allow_outside_snapshot: true for a file you trust")
         return self
 
+    @field_validator("limits")
+    @classmethod
+    def _known_limits(cls, v):
+        ReadLimits.model_validate(v)  # unknown names and out-of-range values fail here, at config load
+        return v
+
     @field_validator("country")
     @classmethod
     def _iso3(cls, v):
         if v is not None and (len(v) != 3 or not v.isalpha() or not v.isupper()):
             raise ValueError(f"expected an upper-case ISO3 code, got {v!r}")
         return v
+
+    def read_limits(self, base: ReadLimits | None = None) -> ReadLimits:
+        """The config's read limits with this file's own over them."""
+        return ReadLimits.model_validate({**(base or ReadLimits()).model_dump(), **self.limits})
 
     @property
     def resource_name(self) -> str:

@@ -44,7 +44,8 @@ def check_files(cfg: Config, root: Path | None) -> CheckResult:
 
 def _check_presence(cfg: Config, res, path: Path, where: str, out: CheckResult) -> None:
     try:
-        parsed = read_table(path, res.layout, dataset=res.dataset, resource=res.resource_name)
+        parsed = read_table(path, res.layout, dataset=res.dataset, resource=res.resource_name,
+                            limits=res.read_limits(cfg.limits))
     except SourceError as e:  # a missing sheet, an unreadable file: the reader's message names it
         out.errors.append(f"{where}: {e}")
         return

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from pipelines.lib.config import PRESENCE_FIELDS, ReadLimits, Resource
 from pipelines.lib.errors import SourceFormatError
 from pipelines.lib.hdx import Fetcher, FetchedFile
-from pipelines.lib.raw_tables import RAW_TABLES, missing_columns
+from pipelines.lib.raw_tables import RAW_TABLES, contract_fingerprint, is_mapped, missing_columns
 from pipelines.lib.readers import ParsedTable, find_column, read_table
 from pipelines.lib.text import snake_case
 from pipelines.lib.warehouse import ALL_PARTITIONS, last_load, replace_partition
@@ -37,6 +37,7 @@ class LoadResult:
     resource_modified: str | None
     source_file: str
     warnings: tuple[str, ...] = ()
+    dropped_columns: tuple[str, ...] = ()  # columns of the file outside the table's contract: never loaded
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -61,7 +62,7 @@ def _read_cached(path: str, sha256: str, layout_json: str, dataset: str, resourc
 def read_fetched(res: Resource, fetched: FetchedFile, limits: ReadLimits | None = None) -> ParsedTable:
     return _read_cached(
         str(fetched.path), fetched.sha256, res.layout.model_dump_json(), res.dataset, res.resource_name,
-        (limits or ReadLimits()).model_dump_json(),
+        res.read_limits(limits).model_dump_json(),
     )
 
 
@@ -101,7 +102,8 @@ def _row_hashes(parsed: ParsedTable) -> pa.Array:
                     type=pa.string())
 
 
-def shape_generic(res: Resource, parsed: ParsedTable) -> pa.Table:
+def shape_generic(res: Resource, parsed: ParsedTable) -> tuple[pa.Table, tuple[str, ...]]:
+    """The file's contract columns (raw_tables.is_mapped), constants and reference period; and what was left out."""
     names = _unique([snake_case(c) for c in parsed.columns])
     arrays = [parsed.table.column(c) for c in parsed.columns]
     n = parsed.table.num_rows
@@ -124,9 +126,11 @@ def shape_generic(res: Resource, parsed: ParsedTable) -> pa.Table:
         if name not in names:
             names.append(name)
             arrays.append(pa.array([value] * n, type=pa.string()))
-    names.append("_row_number")
-    arrays.append(parsed.table.column("_row_number"))
-    return pa.table(dict(zip(names, arrays)))
+    kept = set(reference) | {snake_case(f) for f in res.constants}
+    dropped = tuple(n for n in names if n not in kept and not is_mapped(res.table, n))
+    pairs = [(n, a) for n, a in zip(names, arrays) if n not in dropped]
+    pairs.append(("_row_number", parsed.table.column("_row_number")))
+    return pa.table(dict(pairs)), dropped
 
 
 def filter_country(res: Resource, parsed: ParsedTable, rows: pa.Table, partition: str) -> pa.Table:
@@ -164,18 +168,19 @@ def ingest_resource(
 ) -> LoadResult:
     started = time.perf_counter()
     fetched = fetcher.fetch(res)
-    fingerprint = res.fingerprint()
+    fingerprint = f"{res.fingerprint()}-{contract_fingerprint(res.table)}"
     # What both the load log and the result record about the file.
     lineage = dict(source_sha256=fetched.sha256, dataset_id=fetched.dataset_id, resource_id=fetched.resource_id,
                    resource_modified=fetched.resource_modified, source_file=fetched.path.name)
 
-    def result(rows: int, skipped: bool) -> LoadResult:
+    def result(rows: int, skipped: bool, dropped: tuple[str, ...] = ()) -> LoadResult:
         # A presence file with a header and no rows says "no partners" by mistake far more often than by design.
         empty = kind == "presence" and rows == 0
         warnings = (f"{fetched.path.name}: the 3W/4W file has no data rows (header only or empty); "
                     f"{res.country or partition} shows no presence from {res.id}",) if empty else ()
         return LoadResult(source_key=res.id, table=res.table, partition=partition, rows=rows, skipped=skipped,
-                          seconds=time.perf_counter() - started, warnings=warnings, **lineage)
+                          seconds=time.perf_counter() - started, warnings=warnings, dropped_columns=dropped,
+                          **lineage)
 
     previous = last_load(con, res.id, partition)
     if not force and previous and previous.source_sha256 == fetched.sha256 and previous.fingerprint == fingerprint:
@@ -183,11 +188,16 @@ def ingest_resource(
 
     if kind == "presence" and res.table != "presence":
         raise SourceFormatError(f"3W/4W resources land in table 'presence', not {res.table!r}", dataset=res.dataset, resource=res.resource_name)
+    if res.table not in RAW_TABLES:
+        raise SourceFormatError(f"raw.{res.table} has no column contract (pipelines/lib/raw_tables.py): nothing "
+                                "would say which of the file's columns may be loaded", dataset=res.dataset,
+                                resource=res.resource_name)
     parsed = read_fetched(res, fetched, limits)
+    dropped: tuple[str, ...] = ()
     if kind == "presence":
         rows = shape_presence(res, parsed)
     else:
-        rows = shape_generic(res, parsed)
+        rows, dropped = shape_generic(res, parsed)
     missing = missing_columns(res.table, rows.column_names)
     if missing:
         where = f"{fetched.path.name}" + (f", sheet {parsed.sheet!r}" if parsed.sheet else "")
@@ -202,7 +212,7 @@ def ingest_resource(
     rows = add_lineage(rows, res, fetched, partition, loaded_at)
     n = replace_partition(con, table=res.table, rows=rows, source_key=res.id, partition=partition,
                           fingerprint=fingerprint, seconds=time.perf_counter() - started, **lineage)
-    return result(n, skipped=False)
+    return result(n, skipped=False, dropped=dropped)
 
 
 def resources_for_partition(resources: list[Resource], partition: str) -> list[Resource]:

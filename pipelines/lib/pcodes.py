@@ -17,8 +17,13 @@ The rules, tried in this order for each admin level, on DISTINCT source keys onl
 5. ``from_admin2``      (admin1 only) admin1 is missing, unknown, or disagrees with the resolved admin2's
                         parent, so it is taken from the admin2 unit's parent (HAPI does the same:
                         ``PCode mismatch SO25->SO24 (parent)``)
-6. ``unmatched``        something was given but nothing above worked; the p-code stays NULL
-7. ``not_provided``     neither a code nor a name was given for that level
+6. ``region_name``      (admin2 only) the admin2 column holds its admin1 unit's own name ("Banadir" in
+                        Banadir region): the row is that region, resolved at admin1 with a warning; no admin2
+7. ``unmatched``        something was given but nothing above worked; the p-code stays NULL
+8. ``not_provided``     neither a code nor a name was given for that level
+
+A name cell with two languages or spellings ("Kaboul / Kabul", "Taizz / تعز") matches by either part when
+the whole does not, as the suggester reads it (pipelines/lib/text.py name_parts); both parts must agree.
 
 A code that is not a valid p-code is never passed through: an unknown code gives a NULL p-code and
 an ``Unknown pcode ...`` issue. Every correction and doubt is written to ``issue`` so that dbt can turn
@@ -34,8 +39,11 @@ from hdx.utilities.text import normalise
 
 from pipelines.lib.config import AdminNames
 from pipelines.lib.pcode_levels import WHITESPACE, clean
+from pipelines.lib.text import name_parts
 
-METHODS = ("exact", "normalised", "length_converted", "name_matched", "from_admin2", "unmatched", "not_provided")
+METHODS = (
+    "exact", "normalised", "length_converted", "name_matched", "from_admin2", "region_name", "unmatched", "not_provided",
+)
 KEY_COLUMNS = ["country_code", "admin1_code", "admin1_name", "admin2_code", "admin2_name"]
 RESULT_COLUMNS = [
     "admin1_pcode",
@@ -105,26 +113,15 @@ def _resolve_name(
     ix: _Index, level: int, iso3: str, name: str, parent: str | None, logname: str
 ) -> tuple[str | None, str | None]:
     """(p-code, issue) for a name at a level, within `parent` (admin2) when it is known."""
-    norm = normalise(name)
     where = f"within {parent}" if parent else f"in {iso3}"
-    if not norm:
+    if not normalise(name):
         return None, f"Unknown admin{level} name '{name}'"
     al = ix.levels[level]
-    mapped = al.get_name_mapped_pcode(iso3, name, parent if level == 2 else None)
-    if mapped and ix.iso3[level].get(mapped) == iso3:
-        return mapped, f"Name '{name}' mapped to {mapped} (admin_name_mappings)"
-    if level == 2 and parent:
-        pcode = ix.by_parent_name.get((iso3, parent, norm))
-        if pcode:
-            return pcode, f"Name '{name}' matched {pcode} {where}"
-    candidates = ix.by_name.get((level, iso3, norm), set())
-    if len(candidates) == 1:
-        pcode = next(iter(candidates))
-        if level == 2 and parent and ix.parent.get(pcode) != parent:
-            return pcode, f"Name '{name}' matched {pcode} in {ix.parent.get(pcode)}, not in {parent}"
-        return pcode, f"Name '{name}' matched {pcode} {where}"
-    if len(candidates) > 1 and not (level == 2 and parent):
-        return None, f"Ambiguous admin{level} name '{name}' in {iso3}: {', '.join(sorted(candidates))}"
+    found = _exact_name(ix, level, iso3, name, parent)
+    if found is None:
+        found = _exact_by_part(ix, level, iso3, name, parent)
+    if found is not None:
+        return found
     if level == 2 and not parent:
         # Fuzzy matching across a whole country is too loose ("Kore" -> "Korahe"); only within a parent.
         return None, f"Unknown admin2 name '{name}' {where} (no admin1 to search within)"
@@ -145,6 +142,54 @@ def _resolve_name(
     if not pcode and name.lower() in al.get_admin_fuzzy_dont(iso3, parent if level == 2 else None):
         return None, f"Unknown admin{level} name '{name}' {where} (not fuzzy-matched: admin_fuzzy_dont)"
     return None, f"Unknown admin{level} name '{name}' {where}"
+
+
+def _exact_name(ix: _Index, level: int, iso3: str, name: str, parent: str | None) -> tuple | None:
+    """(p-code, issue) from a configured mapping or the exact normalised name; None when neither decides."""
+    norm = normalise(name)
+    where = f"within {parent}" if parent else f"in {iso3}"
+    mapped = ix.levels[level].get_name_mapped_pcode(iso3, name, parent if level == 2 else None)
+    if mapped and ix.iso3[level].get(mapped) == iso3:
+        return mapped, f"Name '{name}' mapped to {mapped} (admin_name_mappings)"
+    if level == 2 and parent:
+        pcode = ix.by_parent_name.get((iso3, parent, norm))
+        if pcode:
+            return pcode, f"Name '{name}' matched {pcode} {where}"
+    candidates = ix.by_name.get((level, iso3, norm), set())
+    if len(candidates) == 1:
+        pcode = next(iter(candidates))
+        if level == 2 and parent and ix.parent.get(pcode) != parent:
+            return pcode, f"Name '{name}' matched {pcode} in {ix.parent.get(pcode)}, not in {parent}"
+        return pcode, f"Name '{name}' matched {pcode} {where}"
+    if len(candidates) > 1 and not (level == 2 and parent):
+        return None, f"Ambiguous admin{level} name '{name}' in {iso3}: {', '.join(sorted(candidates))}"
+    return None
+
+
+def _exact_by_part(ix: _Index, level: int, iso3: str, name: str, parent: str | None) -> tuple | None:
+    """A two-language cell ("Kaboul / Kabul"): the unit its parts name exactly, when they agree on one."""
+    hits = {}
+    for part in name_parts(name):
+        found = _exact_name(ix, level, iso3, part, parent)
+        if found and found[0]:
+            hits.setdefault(found[0], part)
+    if len(hits) != 1:
+        return None
+    pcode, part = next(iter(hits.items()))
+    where = f"within {parent}" if parent else f"in {iso3}"
+    return pcode, f"Name '{name}' matched {pcode} {where} by its part '{part}'"
+
+
+def _region_named(ix: _Index, iso3: str, name: str, p1: str | None) -> str | None:
+    """The admin1 unit whose own name fills the admin2 column ("Banadir" within Banadir), when no admin2
+    unit of the country has that name and it agrees with the row's admin1 (if any)."""
+    keys = [normalise(n) for n in (name, *name_parts(name))]
+    if any((2, iso3, k) in ix.by_name for k in keys):
+        return None
+    regions = set().union(*(ix.by_name.get((1, iso3, k), set()) for k in keys))
+    if p1 is not None:
+        regions &= {p1}
+    return next(iter(regions)) if len(regions) == 1 else None
 
 
 def _kept_words(ix: _Index, name: str) -> set[str]:
@@ -206,20 +251,25 @@ def _resolve_key(ix: _Index, key: tuple, logname: str) -> tuple:
     if p1 and m1 in ("exact", "normalised", "length_converted"):
         i1 = _join(i1, _name_disagrees(ix, 1, iso3, p1, a1n))
 
-    # ---- admin2 from its code or its name within admin1
+    # ---- admin2 from its code or its name within admin1; a region's own name in the district column is
+    #      that region, at admin1 only (a warning, not a failure)
     p2, m2, i2 = None, "not_provided", None
     if a2c:
         p2, m2, i2 = _resolve_code(ix, 2, iso3, a2c, logname, parent=p1)
-        if p2 is None and a2n:
-            p_name, name_issue = _resolve_name(ix, 2, iso3, a2n, p1, logname)
-            if p_name:
-                p2, m2 = p_name, "name_matched"
-            i2 = _join(i2, name_issue)
-        elif p2:
+        if p2 is not None:
             i2 = _join(i2, _name_disagrees(ix, 2, iso3, p2, a2n))
-    elif a2n:
-        p2, i2 = _resolve_name(ix, 2, iso3, a2n, p1, logname)
-        m2 = "name_matched" if p2 else "unmatched"
+    if p2 is None and a2n:
+        region = _region_named(ix, iso3, a2n, p1) if (p1 or m1 == "not_provided") else None
+        if region:
+            if p1 is None:
+                p1, m1 = region, "name_matched"
+            m2 = "region_name"
+            i2 = _join(i2, f"Admin2 name '{a2n}' is the name of admin1 {region}: resolved as that region "
+                       "(admin1 only; not placed where coverage is at admin2)")
+        else:
+            p_name, name_issue = _resolve_name(ix, 2, iso3, a2n, p1, logname)
+            p2, m2 = p_name, "name_matched" if p_name else "unmatched"
+            i2 = _join(i2, name_issue)
 
     # ---- admin2 is the more specific: its parent wins over a missing or conflicting admin1
     if p2:

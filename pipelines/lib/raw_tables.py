@@ -1,11 +1,16 @@
 """The raw layer's contract: each raw table and the columns dbt's staging models rely on.
 
-Column names are the source headers in snake_case (see text.snake_case). A file may bring more
-columns (they are kept); a file that lacks a contract column is refused with an error naming it.
+Column names are the source headers in snake_case (see text.snake_case). Only the contract's columns (plus
+the config's constants, the reference period and the lineage) reach the warehouse: a column a file brings
+beyond them (a contact person, an e-mail address) is never loaded, whatever the source. A file that lacks a
+contract column is refused with an error naming it.
 Every contract table exists even before its first load, so dbt builds on any config. The loader adds
 reference_period_start/end and reference_year from the config where a resource sets them.
 """
 from __future__ import annotations
+
+import hashlib
+import re
 
 from pipelines.lib.config import PRESENCE_FIELDS
 
@@ -85,6 +90,30 @@ RAW_TABLES: dict[str, tuple[str, ...]] = {
     "org_types": ("hr_info_id", "preferred_term"),
     "hpc_plans": ("code", "internal_id", "start_date", "end_date", "plan_version", "categories", "locations", "years"),
 }
+
+
+# Wide tables whose per-cluster or per-age columns vary by file: column names matching these are part of the
+# contract too (the staging models pass them through by the same shapes).
+WIDE_COLUMNS: dict[str, str] = {
+    # stg_drought__needs: <cluster>_affected|_target|_reached, the priority and any country column.
+    "drought_needs": r"[a-z0-9_]+_(affected|target|reached)|operational_priority_priority|country_code|iso3|country_iso3",
+    # stg_cod__population_wide: admin names and codes, and sex x age figures (f_00_04, t_tl, enfants_00_18).
+    "population_wide": r"adm(in)?[0-9][a-z0-9_]*|[fmt]_[a-z0-9_]+|[a-z]+_[0-9]{2}(_[0-9]{2}|plus)",
+}
+
+
+def is_mapped(table: str, column: str) -> bool:
+    """Whether a raw column (snake_case) is part of the table's contract, so may reach the warehouse."""
+    if column in RAW_TABLES.get(table, ()) or column in REFERENCE_COLUMNS:
+        return True
+    wide = WIDE_COLUMNS.get(table)
+    return bool(wide and re.fullmatch(wide, column))
+
+
+def contract_fingerprint(table: str) -> str:
+    """A short hash of the table's contract: part of each load's fingerprint, so a contract change reloads."""
+    text = repr((RAW_TABLES.get(table), REFERENCE_COLUMNS, WIDE_COLUMNS.get(table)))
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def missing_columns(table: str, columns: list[str]) -> list[str]:

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from pipelines.lib.paths import REFERENCE_DIR
+from pipelines.lib.personal_data import personal_data_kind
 
 REGISTER_FILE = REFERENCE_DIR / "cluster_activation_register.csv"
 COLUMNS = ("country", "cluster", "structure", "activated_on", "deactivated_on", "lead_agency", "co_lead_agencies",
@@ -21,6 +22,7 @@ CLUSTERS = ("SHL", "CCM", "FSC", "WSH", "HEA", "NUT", "EDU", "LOG", "TEL", "ERY"
             "PRO-HLP", "PRO-MIN", "REF")
 STRUCTURES = ("cluster", "sector", "refugee_response")
 LEVELS = ("national", "subnational")
+FREE_TEXT = ("lead_agency", "co_lead_agencies", "recorded_by", "note")  # published: no e-mail or phone number
 # The IASC cluster approach was first used in October 2005 (seed cluster_rollout, global row).
 EARLIEST_CLUSTER = dt.date(2005, 10, 1)
 
@@ -59,6 +61,10 @@ def _row_problems(row: dict[str, str]) -> list[str]:
                    f"use structure `sector` for {start}")
     if v["cluster"].upper() == "REF" and v["structure"] and v["structure"].lower() != "refugee_response":
         out.append("cluster REF (refugee response) needs structure `refugee_response`")
+    for c in FREE_TEXT:
+        kind = personal_data_kind(v[c])
+        if kind:
+            out.append(f"{c} holds personal data ({kind}): remove it; it is never published")
     return out
 
 

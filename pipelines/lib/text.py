@@ -10,3 +10,13 @@ def snake_case(name: str) -> str:
     s = re.sub(r"([a-z])([A-Z]{2,})\b", r"\1_\2", s)  # amountUSD
     s = re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()  # a BOM or punctuation becomes '_', then goes
     return s or "column"
+
+
+# One cell, two names: "Taizz / تعز", "Kaboul / Kabul", "Hiraan | Hiran", "Bay - Baydhabo".
+_NAME_SPLIT = re.compile(r"\s+/\s+|\s*\|\s*|\s+-\s+")
+
+
+def name_parts(text: str) -> list[str]:
+    """The names a cell with two languages (or two spellings) holds, stripped; [] when it holds one."""
+    parts = [p.strip() for p in _NAME_SPLIT.split(str(text)) if p and p.strip()]
+    return parts if len(parts) > 1 else []

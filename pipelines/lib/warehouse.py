@@ -136,8 +136,11 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema, the load log, and every contract table (empty until first loaded)."""
     from pipelines.lib.raw_tables import RAW_TABLES
 
+    from pipelines.lib.load_failures import ensure_load_failures
+
     con.execute("create schema if not exists raw")
     con.execute(_LOADS_DDL)
+    ensure_load_failures(con)
     for table, columns in RAW_TABLES.items():
         _sync_columns(con, table, [*columns, *LINEAGE_COLUMNS])
 
@@ -208,6 +211,7 @@ def replace_partition(
             con.execute(f"insert into raw.{quote_ident(table)} by name select * from _incoming")
         finally:
             con.unregister("_incoming")
+        _drop_unmapped_columns(con, table, rows.column_names)
         loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.execute(
             "insert or replace into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -217,16 +221,43 @@ def replace_partition(
     return rows.num_rows
 
 
+def _drop_unmapped_columns(con, table: str, incoming: list[str]) -> None:
+    """Drop columns outside the table's contract once no row holds a value in them (loaded by an older version
+    that kept every column of a file): what is not mapped does not stay in the warehouse either."""
+    from pipelines.lib.raw_tables import is_mapped
+
+    have = [r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?", [table]
+    ).fetchall()]
+    stale = [c for c in have if c not in incoming and c not in LINEAGE_COLUMNS and not is_mapped(table, c)]
+    for c in stale:
+        qualified = f"raw.{quote_ident(table)}"
+        if con.execute(f"select count({quote_ident(c)}) from {qualified}").fetchone()[0] == 0:
+            con.execute(f"alter table {qualified} drop column {quote_ident(c)}")
+
+
+_in_transaction: set[int] = set()  # id() of the connections inside a transaction() block
+
+
 @contextmanager
 def transaction(con):
-    """Everything in the block commits together, or nothing does (the error goes on)."""
+    """Everything in the block commits together, or nothing does (the error goes on).
+
+    A block inside another one on the same connection joins it: the outermost block commits or rolls back
+    (a country partition's loads are one transaction, sources/raw_asset.py)."""
+    if id(con) in _in_transaction:
+        yield con
+        return
     con.execute("begin transaction")
+    _in_transaction.add(id(con))
     try:
         yield con
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    finally:
+        _in_transaction.discard(id(con))
 
 
 def table_row_counts(con, schema: str = "raw") -> dict[str, int]:

@@ -12,10 +12,10 @@ from pipelines.publish.files import PublishError, fsync_dir, fsync_file, now, tm
 from pipelines.publish.manifest import ANALYST_DB, VERSIONS
 
 
-def build_analyst_db(root: Path, manifest: dict) -> dict | None:
-    """clusterwatch.duckdb with every current table, built as a temp file then swapped in with os.replace."""
+def build_analyst_db(root: Path, manifest: dict, target: Path) -> dict | None:
+    """clusterwatch.duckdb with every current table of `manifest` (read from root/versions/), built as a temp
+    file then renamed to `target` (in the release being built: release.py)."""
     current = {t: e for t, e in manifest.get("tables", {}).items() if e.get("version")}
-    target = root / ANALYST_DB
     if not current:
         return None
     tmp = tmp_name(target)
@@ -49,5 +49,5 @@ def build_analyst_db(root: Path, manifest: dict) -> dict | None:
     fsync_file(tmp)
     os.chmod(tmp, 0o444)  # a hint to analysts; they open it read-only anyway
     os.replace(tmp, target)
-    fsync_dir(root)
+    fsync_dir(target.parent)
     return {"sha256": sha256_file(target), "bytes": target.stat().st_size, "tables": sorted(current), "built_at": now()}

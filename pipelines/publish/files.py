@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
 import os
 import shutil
@@ -56,6 +57,58 @@ def atomic_copy(src: Path, dst: Path) -> None:
     fsync_file(tmp)
     os.replace(tmp, dst)
     fsync_dir(dst.parent)
+
+
+def atomic_symlink(target: str, link: Path) -> None:
+    """Point `link` at `target` (a relative path) in one step: a temp symlink renamed over it."""
+    tmp = tmp_name(link)
+    tmp.unlink(missing_ok=True)
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+    fsync_dir(link.parent)
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """A hard link (same bytes, no copy, survives pruning of `src`), or a copy where links are impossible."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """ENOSPC anywhere in the exception chain, whether raised by Python, DuckDB or SQLite."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        text = str(exc)
+        if "No space left on device" in text or "database or disk is full" in text:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+LOW_SPACE = 1 << 20  # below this, a failed write is the full disk's doing (SQLite says only "disk I/O error")
+
+
+def disk_full(exc: BaseException, path: Path) -> bool:
+    """ENOSPC in the exception chain, or a failure while the file system of `path` has (almost) no space left."""
+    if is_disk_full(exc):
+        return True
+    try:
+        return shutil.disk_usage(path).free < LOW_SPACE
+    except OSError:
+        return False
+
+
+def write_error(what: str, exc: BaseException, root: Path) -> "PublishError":
+    """One line for people: disk full says so; anything else names the error, never a traceback."""
+    if disk_full(exc, root):
+        return PublishError(f"{what}: disk full (no space left on the device of {root})")
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return PublishError(f"{what}: {type(exc).__name__}: {first}")
 
 
 def crash_point(point: str, table: str) -> None:

@@ -1,4 +1,4 @@
-"""Publish one table: write its new version, verify it, make it current, record it in the manifest.
+"""Stage one table: write its new version, verify it, and stage its manifest entry for the release step.
 
 Called by the publish asset, which Dagster runs only after the mart's blocking checks passed.
 """
@@ -10,13 +10,13 @@ import shutil
 import time
 from pathlib import Path
 
-from pipelines.lib.files import sha256_file
+import duckdb
+
 from pipelines.lib.sql import quote_ident
-from pipelines.publish.analyst_db import build_analyst_db
-from pipelines.publish.export import export_table, top_level_files, verify_table_dir
-from pipelines.publish.files import PublishError, atomic_copy, crash_point, fsync_dir, now, publication_lock
-from pipelines.publish.manifest import ANALYST_DB, VERSIONS, add_history, read_manifest, write_manifest
-from pipelines.publish.versions import list_versions, prune_plan, prune_versions, repair
+from pipelines.publish.export import export_table, verify_table_dir
+from pipelines.publish.files import PublishError, crash_point, fsync_dir, now, publication_lock, write_error
+from pipelines.publish.manifest import VERSIONS, read_manifest, stage_record
+from pipelines.publish.versions import repair
 from pipelines.quality.tables import PublishedTable, published_table
 
 DATASET_ID_COLUMNS = ("source_dataset_ids", "source_datasets", "dataset_ids", "dataset_id")
@@ -54,9 +54,10 @@ def _write_version(con, table: PublishedTable, vroot: Path, manifest: dict, vers
     final, tmp = vroot / table.name, vroot / f"{table.name}.tmp"
     if tmp.exists():
         shutil.rmtree(tmp)
-    if final.exists():  # the same run publishing again (a retry): replace its own earlier copy
+    if final.exists():  # the same run staging again (a retry): replace its own earlier, uncommitted copy
         if (manifest["tables"].get(table.name) or {}).get("version") == version:
-            say(f"{table.name}: version {version} is already current; writing it again")
+            raise PublishError(f"{table.name}: version {version} is already current; a new run makes a new version")
+        say(f"{table.name}: writing version {version} again")
         shutil.rmtree(final)
     row_count = con.execute(f"select count(*) from {table.relation}").fetchall()[0][0]
     export_table(con, table, tmp)
@@ -70,35 +71,19 @@ def _write_version(con, table: PublishedTable, vroot: Path, manifest: dict, vers
     return verified
 
 
-def _make_current(root: Path, final: Path, table_name: str) -> dict:
-    """Step 3 for the table's files: copy each over its current file atomically, then check the copies."""
-    for i, fname in enumerate(top_level_files(table_name)):
-        atomic_copy(final / fname, root / fname)
-        if i == 0:
-            crash_point("swapping", table_name)
-    files = {}
-    for fname in top_level_files(table_name):  # the copies are what users read: check them too
-        want = sha256_file(final / fname)
-        if sha256_file(root / fname) != want:
-            raise PublishError(f"{table_name}: {fname} differs from {final.relative_to(root)}/{fname} after copying")
-        files[fname] = {"sha256": want, "bytes": (root / fname).stat().st_size}
-    return files
-
-
-def publish_table(
+def stage_table(
     con,
     table_name: str,
     *,
     version: str,
     run_id: str | None,
-    keep_versions: int,
-    config_info: dict | None = None,
     checks: dict | None = None,
     root: Path | None = None,
     log=None,
 ) -> dict:
-    """Write, verify and make current one table's new version. Returns the table's manifest entry.
+    """Write and verify one table's new version in versions/<version>/<table>/ and stage its manifest entry.
 
+    Nothing current changes: the release step (release.py) makes every staged table current at once.
     `checks` says which blocking checks gated this publication (recorded, never re-evaluated here)."""
     table = published_table(table_name)
     say = log or (lambda m: None)
@@ -108,11 +93,15 @@ def publish_table(
         manifest = read_manifest(root)
         repair(root, manifest, log=say)
         vroot = root / VERSIONS / version
-        verified = _write_version(con, table, vroot, manifest, version, checks, say)
-        files = _make_current(root, vroot / table_name, table_name)
-
-        loads = load_log(con)
+        try:
+            verified = _write_version(con, table, vroot, manifest, version, checks, say)
+        except PublishError:
+            raise
+        except (OSError, duckdb.Error) as e:
+            shutil.rmtree(vroot / f"{table.name}.tmp", ignore_errors=True)
+            raise write_error(f"{table.name}: could not write {VERSIONS}/{version}/{table.name}/", e, root) from e
         previous = manifest["tables"].get(table_name) or {}
+        loads = load_log(con)
         entry = {
             "version": version,
             "status": "published",
@@ -129,26 +118,9 @@ def publish_table(
             "last_attempt": {"version": version, "run_id": run_id, "at": now(), "outcome": "published"},
             "sources": table_sources(con, table, loads),
         }
-        manifest["tables"][table_name] = entry
-        manifest["sources"] = loads
-        if config_info:
-            manifest["config"] = config_info
-        manifest["version"] = max(filter(None, [manifest.get("version"), version]))
-        manifest["last_run"] = {"run_id": run_id, "version": version, "at": now()}
-
-        db = build_analyst_db(root, manifest)
-        if db:
-            manifest["files"][ANALYST_DB] = {"sha256": db["sha256"], "bytes": db["bytes"]}
-        for fname, meta in files.items():
-            manifest["files"][fname] = {**meta, "version": version}
-        crash_point("before_manifest", table_name)
-        pruned = {d.name for d in prune_plan(root, manifest, keep_versions)}
-        manifest["versions"] = [v for v in list_versions(root) if v["version"] not in pruned]
-        add_history(manifest, {"at": now(), "table": table_name, "version": version, "run_id": run_id,
-                               "outcome": "published", "rows": verified["row_count"]})
-        write_manifest(root, manifest)
-        removed = prune_versions(root, manifest, keep_versions)  # only once no manifest refers to them
-        if removed:
-            say(f"pruned old versions: {', '.join(removed)}")
-        entry["seconds"] = time.perf_counter() - started
-        return entry
+        try:
+            stage_record(root, version, table_name, {"outcome": "published", "entry": entry, "sources": loads})
+        except OSError as e:
+            raise write_error(f"{table.name}: could not stage its manifest entry", e, root) from e
+        say(f"{table_name}: staged version {version} ({verified['row_count']:,} rows)")
+        return {**entry, "seconds": time.perf_counter() - started}

@@ -8,4 +8,5 @@ reconciliations in dbt_project/tests/singular/), run by dagster-dbt as blocking 
 - `results.py`: the uniform result of one expectation and of one suite, and how they are shown.
 - `checks.py`: the suites as blocking Dagster asset checks.
 - `report.py`: the quality report for information managers (published/quality/quality_report.{json,html}).
+- `source_files.py`: its section per source file (rows read, loaded, excluded by reason; issues; failing rows).
 """

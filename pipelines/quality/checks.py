@@ -60,12 +60,26 @@ def evaluate(table: PublishedTable, cfg, *, run_id: str, version: str, warehouse
         with open_warehouse(warehouse or warehouse_resource(read_only=True)) as con:
             suite = build_suite(con, table.name, SuiteContext(cfg, prev_count, prev_version))
             result = run_suite(con, suite, run_id=run_id, version=version)
+            if table.name == "quality_issues":
+                _save_source_files(con, log)
     except Exception as e:  # noqa: BLE001 - reported as a failed expectation, never as a pass
         if log:
             log(traceback.format_exc())
         result = _could_not_run(table, e, run_id, version)
     save_result(result)
     return result
+
+
+def _save_source_files(con, log=None) -> None:
+    """The report's section per source file, from this run's warehouse; never affects the check itself."""
+    from pipelines.quality import source_files
+    from pipelines.quality.report import quality_dir
+
+    try:
+        source_files.save(con, quality_dir())
+    except Exception:  # noqa: BLE001 - the report then lacks the section, the check result stands
+        if log:
+            log(traceback.format_exc())
 
 
 def suite_check(table: PublishedTable, mart_key: dg.AssetKey) -> dg.AssetChecksDefinition:

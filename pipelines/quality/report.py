@@ -5,7 +5,9 @@ Only a report: publication is gated by Dagster's blocking asset checks, never by
 published/quality/
     results/<table>.json     the latest suite result of each table, as its check wrote it
     quality_report.json      every table: served version and why, each expectation with pass/fail, failing rows
-    quality_report.html      the same, readable in a browser (one section per table)
+    quality_report.html      the same, readable in a browser (one section per table, then one per source file)
+    source_files.json        each source file's rows read, loaded and excluded by reason, and its issues
+                             (quality/source_files.py, written when the quality_issues suite runs)
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pathlib import Path
 from pipelines.lib.paths import published_dir
 from pipelines.publish.files import atomic_write_bytes
 from pipelines.publish.manifest import read_manifest
+from pipelines.quality import source_files
 from pipelines.quality.results import SuiteResult, jsonable
 from pipelines.quality.tables import PUBLISHED_TABLES
 
@@ -73,6 +76,7 @@ def build_report(root: Path | None = None) -> dict:
         "published_version": manifest.get("version"),
         "tables": tables,
         "failed_tables": [t["table"] for t in tables if t["passed"] is False],
+        "source_files": source_files.load(quality_dir(root)),
     }
 
 
@@ -95,7 +99,7 @@ th{background:#f3f3f3} .pass{color:#1a7f37;font-weight:600} .fail{color:#b42318;
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:.8rem;font-size:.85rem;font-weight:600}
 .badge.pass{background:#dafbe1} .badge.fail{background:#ffebe9} .badge.none{background:#eee;color:#555}
 code{font-size:.85em;background:#f6f6f6;padding:0 .2em}
-"""
+""" + source_files.CSS
 
 
 def _e(v) -> str:
@@ -134,6 +138,9 @@ def render_html(report: dict) -> str:
             f"<td><code>{_e(t['serving_version'] or 'none')}</code></td><td>{_e(t['reason'] or '')}</td></tr>"
         )
     parts.append("</table>")
+    if report.get("source_files"):
+        parts.append("<p><a href='#source-files'>Source files</a>: rows read, loaded and excluded, and what to fix, "
+                     "per file.</p>")
     for t in report["tables"]:
         parts.append(f"<h2 id='{_e(t['table'])}'>{_e(t['table'])} {_badge(t['passed'])}</h2>")
         parts.append(f"<p class='muted'>Grain: {_e(t['grain'])}. Publication: {_e(t['publication'])}"
@@ -162,5 +169,6 @@ def render_html(report: dict) -> str:
         if t["blocking_checks"]:
             parts.append("<h3>Blocking checks the served version passed</h3><p>"
                          + ", ".join(f"<code>{_e(name)}</code>" for name in t["blocking_checks"]) + "</p>")
+    parts.append(source_files.render_html(report.get("source_files")))
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -9,10 +9,17 @@ from dagster_duckdb import DuckDBResource
 from pipelines.lib.config import PARTITIONED_KINDS
 from pipelines.lib.errors import SourceError
 from pipelines.lib.ingest import LoadResult, ingest_resource, resources_for_partition
-from pipelines.lib.warehouse import ALL_PARTITIONS, ensure_raw_schema
+from pipelines.lib.load_failures import LoadFailure, clear_failures, record_failures
+from pipelines.lib.warehouse import ALL_PARTITIONS, ensure_raw_schema, transaction
 from pipelines.settings import ClusterwatchSettings, current_config, open_warehouse
 from pipelines.sources.hdx_datasets import hdx_key
 
+# Written by every raw asset, read by dbt (quality issues): shown in the lineage, never run on its own.
+LOAD_FAILURES = dg.AssetSpec(
+    key=dg.AssetKey(["raw", "_load_failures"]), group_name="sources", kinds={"duckdb"},
+    description="Source files whose last load failed (one row per resource x partition), written by the raw "
+    "assets: the partition kept its last good rows. dbt reports them as quality issues (source_failed).",
+)
 FORCE_TAG = "clusterwatch/force"  # run tag: reload sources even when unchanged
 WAREHOUSE_POOL = "duckdb_warehouse"  # DuckDB allows one writer process: every writer shares this pool
 
@@ -37,6 +44,16 @@ def raw_data_version(sources: list[tuple[str, str, str]]) -> dg.DataVersion:
     return dg.DataVersion(hashlib.sha256(json.dumps(sorted(sources)).encode()).hexdigest()[:20])
 
 
+class _PartitionFailed(Exception):
+    """Rolls the partition's loads back (raised inside its transaction)."""
+
+
+def _failure(res, kind: str, partition: str, error: SourceError) -> LoadFailure:
+    return LoadFailure(source_key=res.id, partition=partition, kind=kind, table_name=res.table,
+                       dataset_id=res.dataset, source_file=(res.path or "").rsplit("/", 1)[-1] or res.resource_name,
+                       reason=str(error))
+
+
 def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource, kind: str, partition: str
               ) -> dg.MaterializeResult:
     cfg = settings.config()
@@ -45,30 +62,45 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
     fetcher = settings.fetcher()
     results: list[LoadResult] = []
     read_as: dict[str, str] = {}  # source key -> how the config reads it
-    failures: list[str] = []
+    failures: list[LoadFailure] = []
     with open_warehouse(warehouse) as con:
         ensure_raw_schema(con)
-        for res in resources:
-            try:
-                r = ingest_resource(con, fetcher, res, kind, partition, force=force, limits=cfg.limits)
-            except SourceError as e:
-                # Keep going so one bad file does not block the others; its previous rows stay.
-                context.log.error(str(e))
-                failures.append(str(e))
-                continue
-            results.append(r)
-            read_as[r.source_key] = res.fingerprint()
-            for warning in r.warnings:
-                context.log.warning(warning)
-            context.log.info(
-                f"{kind}: {res.id} [{partition}] -> raw.{r.table}: "
-                + (f"unchanged ({r.rows:,} rows)" if r.skipped else f"{r.rows:,} rows in {r.seconds:.2f}s")
-            )
+        try:
+            # All or nothing: when one file fails, every file of this partition keeps its previous rows, so
+            # the marts are built from the last good load of the country, not from a mix (issue 14).
+            with transaction(con):
+                for res in resources:
+                    try:
+                        r = ingest_resource(con, fetcher, res, kind, partition, force=force, limits=cfg.limits)
+                    except SourceError as e:
+                        # Keep going: one run reports every bad file of the partition.
+                        context.log.error(str(e))
+                        failures.append(_failure(res, kind, partition, e))
+                        continue
+                    results.append(r)
+                    read_as[r.source_key] = res.fingerprint()
+                    for warning in r.warnings:
+                        context.log.warning(warning)
+                    if r.dropped_columns:
+                        context.log.info(f"{res.id}: columns outside the raw.{r.table} contract, not loaded: "
+                                         + ", ".join(r.dropped_columns))
+                    context.log.info(
+                        f"{kind}: {res.id} [{partition}] -> raw.{r.table}: "
+                        + (f"unchanged ({r.rows:,} rows)" if r.skipped else f"{r.rows:,} rows in {r.seconds:.2f}s")
+                    )
+                if failures:
+                    raise _PartitionFailed()
+                clear_failures(con, [res.id for res in resources], partition)
+        except _PartitionFailed:
+            record_failures(con, failures)
     if failures:
+        country = partition != ALL_PARTITIONS
         raise dg.Failure(
-            description=f"{len(failures)} {kind} source(s) failed; their previously loaded rows are untouched:\n"
-            + "\n".join(f"- {f}" for f in failures),
-            metadata={"loaded": dg.MetadataValue.md(_summary(results))},
+            description=(f"{partition}: " if country else "") + f"{len(failures)} of {len(resources)} {kind} "
+            f"file(s) failed; none was loaded and the previous rows stay"
+            + (" (the marts are built from them)" if country else "") + ":\n"
+            + "\n".join(f"- {f.source_file}: {f.reason}" for f in failures),
+            metadata={"failed": dg.MetadataValue.json([f.__dict__ for f in failures])},
         )
     per_table: dict[str, int] = {}
     for r in results:
@@ -80,6 +112,8 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
             "sources": dg.MetadataValue.md(_summary(results)),
             "unchanged_sources": sum(r.skipped for r in results),
             "warnings": dg.MetadataValue.json([w for r in results for w in r.warnings]),
+            "columns_not_loaded": dg.MetadataValue.json({r.source_key: list(r.dropped_columns) for r in results
+                                                         if r.dropped_columns}),
             **{f"rows/raw.{t}": n for t, n in per_table.items()},
             "datasets": dg.MetadataValue.json(
                 [

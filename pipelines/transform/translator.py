@@ -41,7 +41,8 @@ def raw_table_kinds(cfg: Config) -> dict[str, str]:
         "pcodes": "admin", "pcode_lengths": "admin", "population": "population", "population_wide": "population",
         "sectors": "vocabularies", "org_types": "vocabularies", "hpc_plans": "vocabularies",
     }
-    return {t: kinds.get(t, defaults.get(t, "vocabularies")) for t in RAW_TABLES} | kinds
+    # raw._loads (source `loads`): models read its 3W/4W rows (an empty file is a quality issue).
+    return {t: kinds.get(t, defaults.get(t, "vocabularies")) for t in RAW_TABLES} | kinds | {"loads": "presence"}
 
 
 class ClusterwatchDbtTranslator(DagsterDbtTranslator):

@@ -123,5 +123,6 @@ select
     reached_field,
     reached_raw,
     people_reached,
+    _number_format as number_format,
     {{ need_exclusion_columns() }}
 from ranked

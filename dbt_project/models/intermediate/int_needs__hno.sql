@@ -10,6 +10,9 @@
 --   * Admin unit from normalised.admin_lookup; reported level = 2 when an admin2 code/name is given, 1 when
 --     only admin1, 0 (national) otherwise. A level whose p-code did not resolve -> excluded (`admin_unmatched`).
 --   * In Need not a number -> excluded (`non_numeric`); no In Need, Targeted or Reached -> `no_figures`.
+--   * One total row per unit, cluster, description and category (the file's grain), before any sum: a repeat
+--     identical to an earlier row is `duplicate_row` (dropped; var needs_duplicates `block` fails the needs
+--     checks), the same key with different figures is `duplicate_conflict` on every copy (none used, blocking).
 --   * Two usable totals for the same unit and sector (AFG has `Protection (overall)` and `General Protection`,
 --     both Cluster PRO) -> the larger In Need is kept (the overall figure), the other is `superseded`.
 with source_rows as (
@@ -44,16 +47,29 @@ mapped as (
         on l.lookup_key = r.admin_lookup_key
 ),
 
+grain as (
+    -- The file's grain for total rows: a repeated key would count the same people twice downstream.
+    select
+        *,
+        count(distinct [in_need_raw, targeted_raw, reached_raw]) over key as n_versions,
+        row_number() over (key order by _row_number) as copy_number
+    from mapped
+    window key as (partition by _source_key, country_code, admin1_code, admin1_name, admin2_code, admin2_name,
+                                cluster, description, category)
+),
+
 checked as (
     select
         *,
         case
+            when n_versions > 1 then 'duplicate_conflict'
+            when copy_number > 1 then 'duplicate_row'
             when {{ need_admin_unmatched() }} then 'admin_unmatched'
             when sector_code is null then 'unknown_sector'
             when in_need_raw is not null and in_need_raw <> '-' and people_in_need is null then 'non_numeric'
             when people_in_need is null and people_targeted is null and people_reached is null then 'no_figures'
         end as first_problem
-    from mapped
+    from grain
 ),
 
 ranked as (
@@ -82,5 +98,6 @@ select
     'reached' as reached_field,
     reached_raw,
     people_reached,
+    _number_format as number_format,
     {{ need_exclusion_columns('rank_in_unit') }}
 from ranked

@@ -13,7 +13,8 @@
 --     exactly one side looks like an acronym (no run of 3+ lower-case letters), in the name column and in the
 --     acronym column. Acronym = the acronym column, else the one split from the name. Then the org_aliases
 --     seed gives the canonical acronym and name (matched on the name as given, then the split name, then the
---     acronym; a country-specific alias before a global one).
+--     acronym; a country-specific alias before a global one); an alias "Name (ACR)" whose acronym is ACR also
+--     answers to ACR alone.
 --     org_key = upper-cased normalised acronym when there is one, else the normalised name.
 --     No name and no acronym, or a placeholder (`Not in the list`, `Other`, `N/A`, ...) -> excluded
 --     (`no_organisation`).
@@ -153,6 +154,24 @@ orgs_split as (
     from org_parsed
 ),
 
+-- The org_aliases seed, plus the acronym of an alias written "name (acronym)" with that very acronym
+-- ("norwegian refugee council (nrc)", NRC -> "nrc"), unless spelled already or shared by two organisations.
+org_alias_keys as (
+    select alias, country_code, org_acronym, org_name, org_type_code
+    from {{ ref('org_aliases') }}
+    union all
+    select acronym, country_code, min(org_acronym), min(org_name), min(org_type_code)
+    from (
+        select *, regexp_extract(alias, '\(([^()]+)\)\s*$', 1) as acronym
+        from {{ ref('org_aliases') }}
+    ) as a
+    where acronym <> ''
+      and acronym = {{ normalise_key('org_acronym') }}
+      and acronym not in (select alias from {{ ref('org_aliases') }})
+    group by country_code, acronym
+    having count(distinct org_name) = 1
+),
+
 -- org_aliases seed: the name as given, then the split name, then the acronym; a country-specific alias
 -- wins over a global one (country_code null) for the same spelling.
 org_alias_candidates as (
@@ -166,7 +185,7 @@ org_alias_candidates as (
         end as match_order,
         a.country_code is null as is_global
     from orgs_split as o
-    join {{ ref('org_aliases') }} as a
+    join org_alias_keys as a
         on a.alias in ({{ normalise_key('o.org_name') }}, {{ normalise_key('o.split_name') }}, {{ normalise_key('o.split_acronym') }})
        and (a.country_code = o.country_code or a.country_code is null)
 ),
@@ -255,6 +274,7 @@ select
     people_targeted,
     people_reached_raw,
     people_reached,
+    _number_format as number_format,
     case
         when admin1_pcode is null then 'admin_unmatched'
         when sector_code is null then 'unknown_sector'

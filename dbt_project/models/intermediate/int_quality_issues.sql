@@ -10,6 +10,8 @@
     'int_quality_issues__needs',
     'int_quality_issues__coverage',
     'int_quality_issues__fts',
+    'int_quality_issues__loads',
+    'int_quality_issues__personal_data',
 ] %}
 with issues as (
     {%- for m in issue_models %}
@@ -25,7 +27,10 @@ with issues as (
 select
     md5(concat_ws('|', source, source_key, file, cast("row" as varchar), field,
                   case when "row" is null then country_code end,
-                  case when "row" is null then sector_code end)) as issue_id,
+                  case when "row" is null then sector_code end,
+                  -- removed personal data can share its row and field with another issue (an org_name that was
+                  -- only an e-mail is also no_organisation); null for every other code, whose ids stay as they were
+                  case when issue_code = 'personal_data_removed' then issue_code end)) as issue_id,
     source,
     source_key,
     dataset_id,

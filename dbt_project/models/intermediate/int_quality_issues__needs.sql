@@ -1,13 +1,15 @@
 -- Row-level problems of the needs sources (HNO, JIAF, drought), one row per source row × field.
 --   admin p-codes   (rows that carry figures) unmatched -> error, row excluded; corrected -> warning.
 --   sector          cluster / column not in the sector_aliases seed -> error, figure excluded.
---   figures         people in need not a number -> error, figure excluded; targeted / reached not a number
---                   -> warning.
+--   figures         people in need not a count -> error, figure excluded; targeted / reached not a count
+--                   -> warning. The code says why (count_problem): negative, not_finite (NaN, inf),
+--                   ambiguous_separator ("1.234" in en) or non_numeric.
 --   superseded      an HNO total row superseded by a larger total of the same unit and sector (AFG `General
 --                   Protection` under Protection (overall)) -> warning, row excluded.
---   duplicates      a drought row repeating an earlier identical row of its woreda and cluster -> warning, the copy
---                   dropped; the same woreda and cluster with different figures -> error, none used (and the
---                   singular test assert_needs_no_duplicate_rows fails).
+--   duplicates      a row repeating an earlier identical row at its source's grain (HNO unit x cluster x description
+--                   x category, JIAF unit x population group, drought woreda, per cluster) -> warning, the copy
+--                   dropped; the same key with different figures -> error, none used (and the singular test
+--                   assert_needs_no_duplicate_rows fails).
 --   no_figures      a row with no figure at all (every JIAF ETH row) -> warning, row gives nothing.
 --   reference period  a needs resource with no known reference period -> warning.
 -- HNO Category breakdown rows are not read (by rule, not a problem) and are not listed.
@@ -70,21 +72,21 @@ figure_issues as (
     where exclusion_reason = 'unknown_sector'
     union all
     select source_table, source_key, dataset_id, source_file, row_number, country_code, sector_code,
-           figure_field, figure_raw, 'non_numeric',
-           'People in need is not a number; figure excluded', 'error'
+           figure_field, figure_raw,
+           {{ count_issue_columns('People in need', 'figure_raw', 'number_format', 'figure excluded') }}, 'error'
     from components
     where exclusion_reason = 'non_numeric'
     union all
     select source_table, source_key, dataset_id, source_file, row_number, country_code, sector_code,
-           targeted_field, targeted_raw, 'non_numeric',
-           'People targeted is not a number; figure ignored', 'warning'
+           targeted_field, targeted_raw,
+           {{ count_issue_columns('People targeted', 'targeted_raw', 'number_format', 'figure ignored') }}, 'warning'
     from components
     where targeted_raw is not null and targeted_raw <> '-' and people_targeted is null
       and exclusion_reason is distinct from 'unknown_sector'
     union all
     select source_table, source_key, dataset_id, source_file, row_number, country_code, sector_code,
-           reached_field, reached_raw, 'non_numeric',
-           'People reached is not a number; figure ignored', 'warning'
+           reached_field, reached_raw,
+           {{ count_issue_columns('People reached', 'reached_raw', 'number_format', 'figure ignored') }}, 'warning'
     from components
     where reached_raw is not null and reached_raw <> '-' and people_reached is null
       and exclusion_reason is distinct from 'unknown_sector'
@@ -99,8 +101,8 @@ figure_issues as (
     select source_table, source_key, dataset_id, source_file, row_number, country_code, sector_code,
            figure_field, figure_raw, exclusion_reason,
            case exclusion_reason
-               when 'duplicate_row' then 'Repeats an earlier identical row of the same woreda and cluster; this copy is dropped (never summed)'
-               else 'The same woreda and cluster appear on several rows with different figures; none is used, and the needs checks fail'
+               when 'duplicate_row' then 'Repeats an earlier identical row of the same admin unit and cluster; this copy is dropped (never summed)'
+               else 'The same admin unit and cluster appear on several rows with different figures; none is used, and the needs checks fail'
            end,
            case exclusion_reason when 'duplicate_row' then 'warning' else 'error' end
     from components

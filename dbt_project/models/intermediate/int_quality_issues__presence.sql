@@ -1,13 +1,16 @@
 -- Row-level problems of the 3W/4W presence rows, one row per source row × field (the quality_issues columns).
 --   admin p-codes   unmatched -> error (row unusable at that level); corrected (case/space, length converted,
---                   name matched, taken from the admin2 parent, derived from the admin3 p-code) -> warning;
+--                   name matched, taken from the admin2 parent, derived from the admin3 p-code; a region's
+--                   own name in the admin2 column, used at admin1 only) -> warning;
 --                   a code whose given name is another unit's name -> warning.
 --   sector          not in the sector_aliases seed -> error (row excluded from coverage).
 --   org_name        no organisation name or acronym -> error (row excluded).
 --   org_type        not in the org_types seed -> warning (the row is still used).
---   people figures  people_targeted / people_reached given but not a number -> warning.
+--   people figures  people_targeted / people_reached given but not a count -> warning, the code saying why
+--                   (negative, not_finite, ambiguous_separator, non_numeric).
 --   duplicates      exact duplicate rows of a file -> one warning row per file (count, examples); the copies
 --                   are excluded from coverage (int_presence `duplicate_row`), the first of each is kept.
+--   empty file      a 3W/4W file that loaded no data rows (stg_clusterwatch__loads) -> one warning per file and country.
 --   admin2          in a country covered at admin2, a usable row of the chosen presence resources with no
 --                   admin2 unit and no admin2 issue above (nothing given) -> error (excluded from coverage).
 with presence as (
@@ -39,7 +42,7 @@ admin_issues as (
             when admin3_code is not null and admin2_method <> 'from_admin3' then admin3_code
             else coalesce(admin2_code, admin2_name)
         end,
-        {{ admin_issue_columns('admin2_method', 'admin2_issue', unmatched='admin2_pcode is null', consequence='row unusable at admin2') }},
+        {{ admin_issue_columns('admin2_method', 'admin2_issue', unmatched="admin2_pcode is null and admin2_method <> 'region_name'", consequence='row unusable at admin2') }},
         cast(null as varchar)
     from presence
     where admin2_issue is not null
@@ -92,14 +95,16 @@ row_issues as (
     where org_type_raw is not null and not org_type_matched
     union all
     select source_key, dataset_id, source_file, row_number, country_code,
-           'people_targeted', people_targeted_raw, 'non_numeric',
-           'People targeted is not a number; figure ignored', 'warning', sector_code
+           'people_targeted', people_targeted_raw,
+           {{ count_issue_columns('People targeted', 'people_targeted_raw', 'number_format', 'figure ignored') }},
+           'warning', sector_code
     from presence
     where people_targeted_raw is not null and people_targeted_raw <> '-' and people_targeted is null
     union all
     select source_key, dataset_id, source_file, row_number, country_code,
-           'people_reached', people_reached_raw, 'non_numeric',
-           'People reached is not a number; figure ignored', 'warning', sector_code
+           'people_reached', people_reached_raw,
+           {{ count_issue_columns('People reached', 'people_reached_raw', 'number_format', 'figure ignored') }},
+           'warning', sector_code
     from presence
     where people_reached_raw is not null and people_reached_raw <> '-' and people_reached is null
 ),
@@ -115,6 +120,17 @@ duplicates as (
     from presence
     where duplicate_of_row is not null
     group by source_key
+),
+
+-- A 3W/4W file that loaded no data rows (header only or empty): one warning naming the file, per country.
+empty_files as (
+    select source_key, dataset_id, source_file, cast(null as bigint), partition,
+           'file', '0 data rows', 'empty_file',
+           'The 3W/4W file has no data rows (header only or empty); ' || partition || ' shows no presence from '
+           || source_key,
+           'warning', cast(null as varchar)
+    from {{ ref('stg_clusterwatch__loads') }}
+    where table_name = 'presence' and row_count = 0 and {{ in_configured_countries('partition') }}
 )
 
 select {{ issue_row_columns("'presence'") }}
@@ -126,4 +142,6 @@ from (
     select * from row_issues
     union all
     select * from duplicates
+    union all
+    select * from empty_files
 )

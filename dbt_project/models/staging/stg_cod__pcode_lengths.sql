@@ -6,4 +6,4 @@ select
                      'admin_2_length': 'admin2_length', 'admin_3_length': 'admin3_length',
                      'admin_4_length': 'admin4_length', 'admin_5_length': 'admin5_length'}) }},
     {{ lineage_columns() }}
-from {{ source('raw', 'pcode_lengths') }}
+from {{ scrubbed_source('pcode_lengths') }}

@@ -7,4 +7,4 @@ select
     nullif(trim(parent_p_code), '') as parent_pcode,
     try_cast(left(nullif(trim(valid_from_date), ''), 10) as date) as valid_from_date,
     {{ lineage_columns() }}
-from {{ source('raw', 'pcodes') }}
+from {{ scrubbed_source('pcodes') }}

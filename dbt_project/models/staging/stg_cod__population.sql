@@ -9,4 +9,4 @@ select
     {{ parse_count('population') }} as population,
     try_cast(try_cast(nullif(trim(reference_year), '') as double) as integer) as reference_year,
     {{ lineage_columns() }}
-from {{ source('raw', 'population') }}
+from {{ scrubbed_source('population') }}

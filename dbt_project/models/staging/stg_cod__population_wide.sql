@@ -6,4 +6,4 @@ select
         upper(nullif(trim(country_code), '')) as country_code,
         try_cast(nullif(trim(admin_level), '') as integer) as admin_level
     )
-from {{ source('raw', 'population_wide') }}
+from {{ scrubbed_source('population_wide') }}

@@ -31,4 +31,4 @@ select
     {{ admin_key_columns(country_column, 'location_admin1_pcode', 'location_region', 'location_admin2_pcode', 'location_zone') }},
     _number_format,
     {{ lineage_columns() }}
-from {{ source('raw', 'drought_needs') }}
+from {{ scrubbed_source('drought_needs') }}

@@ -37,4 +37,4 @@ select
         cast(try_cast(left(nullif(trim(updated_at), ''), 10) as date) as timestamp)
     ) as updated_at,
     {{ lineage_columns() }}
-from {{ source('raw', 'fts_flows') }}
+from {{ scrubbed_source('fts_flows') }}

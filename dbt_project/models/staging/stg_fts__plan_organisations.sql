@@ -10,4 +10,4 @@ select
     {{ parse_amount('orig_requirements') }} as original_requirements_usd,
     {{ parse_amount('total_funding') }} as funding_usd,
     {{ lineage_columns() }}
-from {{ source('raw', 'fts_plan_organisations') }}
+from {{ scrubbed_source('fts_plan_organisations') }}

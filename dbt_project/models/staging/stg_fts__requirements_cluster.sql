@@ -5,4 +5,4 @@ select
     {{ text_columns({'cluster_code': 'plan_cluster_id', 'cluster': 'plan_cluster_name'}) }},
     {{ fts_amount_columns() }},
     {{ lineage_columns() }}
-from {{ source('raw', 'fts_cluster') }}
+from {{ scrubbed_source('fts_cluster') }}

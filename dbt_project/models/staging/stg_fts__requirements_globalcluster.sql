@@ -6,4 +6,4 @@ select
     {{ text_columns({'cluster_code': 'fts_cluster_id', 'cluster': 'fts_cluster_name'}) }},
     {{ fts_amount_columns() }},
     {{ lineage_columns() }}
-from {{ source('raw', 'fts_globalcluster') }}
+from {{ scrubbed_source('fts_globalcluster') }}

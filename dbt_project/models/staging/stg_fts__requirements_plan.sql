@@ -6,4 +6,4 @@ select
     {{ fts_plan_period_columns() }},
     {{ fts_amount_columns() }},
     {{ lineage_columns() }}
-from {{ source('raw', 'fts_plan') }}
+from {{ scrubbed_source('fts_plan') }}

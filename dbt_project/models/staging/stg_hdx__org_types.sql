@@ -3,4 +3,4 @@ select
     nullif(trim(hr_info_id), '') as org_type_id,
     nullif(trim(preferred_term), '') as org_type_name,
     {{ lineage_columns() }}
-from {{ source('raw', 'org_types') }}
+from {{ scrubbed_source('org_types') }}

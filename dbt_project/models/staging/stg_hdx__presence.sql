@@ -12,6 +12,7 @@ select
     {{ parse_count('people_reached') }} as people_reached,
     {{ reference_period_columns(year=false) }},
     nullif(row_hash, '') as row_hash,
+    _number_format,
     {{ admin_key_columns('country_code', 'admin1_code', 'admin1_name', 'admin2_code', 'admin2_name') }},
     {{ lineage_columns() }}
-from {{ source('raw', 'presence') }}
+from {{ scrubbed_source('presence') }}

@@ -3,4 +3,4 @@ select
     upper(nullif(trim(acronym), '')) as sector_code,
     nullif(trim(preferred_term), '') as sector_name,
     {{ lineage_columns() }}
-from {{ source('raw', 'sectors') }}
+from {{ scrubbed_source('sectors') }}

@@ -13,5 +13,6 @@ select
     {{ text_columns({'reached': 'reached_raw'}) }}, {{ parse_count('reached') }} as people_reached,
     {{ reference_period_columns() }},
     {{ admin_key_columns('country_iso3', 'admin_1_pcode', 'admin_1_name', 'admin_2_pcode', 'admin_2_name') }},
+    _number_format,
     {{ lineage_columns() }}
-from {{ source('raw', 'hno_hpc') }}
+from {{ scrubbed_source('hno_hpc') }}

@@ -11,4 +11,4 @@ select
     upper(nullif(trim(locations), '')) as locations,
     nullif(trim(years), '') as years,
     {{ lineage_columns() }}
-from {{ source('raw', 'hpc_plans') }}
+from {{ scrubbed_source('hpc_plans') }}

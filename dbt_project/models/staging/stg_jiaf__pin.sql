@@ -13,4 +13,4 @@ select
     {{ admin_key_columns('iso3', 'admin_1_p_code', 'admin_1', 'admin_2_p_code', 'admin_2') }},
     _number_format,
     {{ lineage_columns() }}
-from {{ source('raw', 'jiaf_pin') }}
+from {{ scrubbed_source('jiaf_pin') }}

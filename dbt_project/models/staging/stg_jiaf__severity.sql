@@ -10,4 +10,4 @@ select
     {{ reference_period_columns() }},
     {{ admin_key_columns('iso3', 'admin_1_p_code', 'admin_1', 'admin_2_p_code', 'admin_2') }},
     {{ lineage_columns() }}
-from {{ source('raw', 'jiaf_severity') }}
+from {{ scrubbed_source('jiaf_severity') }}

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from pipelines.lib.config import Config, Layout
 from pipelines.lib.readers import find_column, read_table
+from pipelines.lib.text import name_parts
 
 LEVELS = (1, 2, 3)
-_SPLIT = re.compile(r"\s+/\s+|\s*\|\s*|\s+-\s+")
 _PCODE = re.compile(r"^([A-Z]{2,3}[A-Z]?)(\d+)([A-Z]\d+)*$")
 
 
@@ -28,7 +28,7 @@ def name_key(text: str) -> str:
 
 
 def _parts(text: str) -> list[str]:
-    parts = [text, *_SPLIT.split(text)]
+    parts = [text, *name_parts(text)]
     return [k for k in (name_key(p) for p in parts) if k]
 
 

@@ -16,6 +16,7 @@ from pipelines.lib.config import PRESENCE_FIELDS
 from pipelines.lib.readers import ParsedTable
 from pipelines.lib.suggest.cod import CodIndex
 from pipelines.lib.suggest.fit import fit
+from pipelines.lib.suggest.org_pair import fill, implementing, looks_like_acronyms, two_organisations
 from pipelines.lib.suggest.vocabulary import (
     ADMIN_WORDS, CODE_WORDS, DATE_WORDS, END_WORDS, FROM_WORDS, ORG_ACRONYM_WORDS, ORG_EXCLUDE_WORDS,
     ORG_STRONG_WORDS, ORG_TYPE_WORDS, ORG_WEAK_WORDS, ORG_WORDS, PCODE_VALUE, PROJECT_WORDS, REACHED_WORDS, SECTOR_EXCLUDE_WORDS,
@@ -81,6 +82,7 @@ def propose_mapping(parsed: ParsedTable, country: str | None = None, cod: CodInd
     checked, rejected = _check_values(parsed, best.values(), country, cod)
     chosen: dict[str, int] = {}
     evidence: dict[str, str] = {}
+    scores: dict[str, float] = {}
     used: set[int] = set()
     order = sorted(checked, key=lambda c: (-c.score, c.column, PRESENCE_FIELDS.index(c.field)))
     for c in order:
@@ -88,12 +90,42 @@ def propose_mapping(parsed: ParsedTable, country: str | None = None, cod: CodInd
             continue
         chosen[c.field] = c.column
         evidence[c.field] = c.why
+        scores[c.field] = c.score
         used.add(c.column)
+    notes += _one_organisation(parsed, chosen, evidence, scores)
     ordered = {f: chosen[f] for f in PRESENCE_FIELDS if f in chosen}
     for c in rejected:
         if c.column not in used:
             notes.append(f"column {parsed.columns[c.column]!r} not mapped to {c.field}: {c.why}")
     return ordered, {f: evidence[f] for f in ordered}, notes
+
+
+def _one_organisation(parsed: ParsedTable, chosen: dict[str, int], evidence: dict[str, str],
+                      scores: dict[str, float]) -> list[str]:
+    """When the org name and acronym columns name two organisations (reporting and implementing partner),
+    keep one, as acronym or name by its values: the clearly fuller one, else the implementing one, else the
+    better-evidenced one."""
+    if "org_name" not in chosen or "org_acronym" not in chosen:
+        return []
+    values = {f: cells(parsed, chosen[f]) for f in ("org_name", "org_acronym")}
+    why = two_organisations(values["org_name"], values["org_acronym"])
+    if why is None:
+        return []
+    most = max(fill(v) for v in values.values())
+
+    def rank(f: str):
+        i = chosen[f]
+        return (fill(values[f]) >= 0.95 * most, implementing(parsed.columns[i], parsed.hxl_tags[i]), scores[f])
+
+    keep = max(("org_name", "org_acronym"), key=rank)
+    drop = "org_acronym" if keep == "org_name" else "org_name"
+    column, kept_why = chosen.pop(keep), evidence.pop(keep)
+    dropped = chosen.pop(drop)
+    evidence.pop(drop)
+    field = "org_acronym" if looks_like_acronyms(profile(parsed, column)) else "org_name"
+    chosen[field], evidence[field] = column, kept_why
+    return [f"columns {parsed.columns[column]!r} and {parsed.columns[dropped]!r}: {why}; {parsed.columns[column]!r} "
+            f"is used as {field} (the implementing or fuller one), {parsed.columns[dropped]!r} is not mapped"]
 
 
 def _check_values(parsed: ParsedTable, candidates, country, cod) -> tuple[list[_Candidate], list[_Candidate]]:
@@ -146,7 +178,7 @@ def _hxl_candidates(index: int, tag: str, values: list[str]) -> list[_Candidate]
         elif "name" in attrs:
             add("org_name", bonus)
         else:  # a bare #org holds names or acronyms: the values decide
-            add("org_acronym" if _looks_like_acronyms(values) else "org_name", bonus)
+            add("org_acronym" if looks_like_acronyms(values) else "org_name", bonus)
     elif t == "#sector":
         add("sector", 10 * sector_share(values))
     elif t == "#status":
@@ -158,13 +190,6 @@ def _hxl_candidates(index: int, tag: str, values: list[str]) -> list[_Candidate]
     elif t in ("#targeted", "#reached"):  # people, not households: +ind before +hh
         add(f"people_{t[1:]}", (5 if "ind" in attrs else 0) - (15 if attrs & {"hh", "households"} else 0))
     return out
-
-
-def _looks_like_acronyms(values: list[str]) -> bool:
-    if not values:
-        return False
-    short = sum(1 for v in values if len(v) <= 12 and " " not in v.strip())
-    return short / len(values) >= 0.7
 
 
 def _name_candidates(index: int, name: str, values: list[str]) -> list[_Candidate]:

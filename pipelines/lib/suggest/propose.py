@@ -56,6 +56,7 @@ class Suggestion:
     reference_period: tuple | None = None  # (start, end, evidence)
     alias_lines: list[str] = field(default_factory=list)  # sector_aliases lines to paste for unresolved values
     aggregate: str | None = None  # why the file is an aggregate table, not row-level presence
+    limits: dict[str, int] = field(default_factory=dict)  # read limits the file needs over the defaults
 
     @property
     def complete(self) -> bool:
@@ -134,8 +135,11 @@ def suggest(path: str | Path, *, sheet: str | None = None, country: str | None =
             notes.append(f"country {country} guessed from the p-codes; check it")
     if _essentials({**mapping, **constants}) < len(PRESENCE_REQUIRED) + 2:
         aggregate = next((n for n in (aggregate_note(p) for p in _all_sheets(path, fmt, sheets, parsed)) if n), None)
-    if span_note := _span_note(path, fmt):
-        notes.append(span_note)
+    limits: dict[str, int] = {}
+    if span := _runaway_span(path, fmt):
+        limits["max_sheet_cells"] = span + 1_000_000
+        notes.append(f"a worksheet's used range runs far past its data ({span:,} cells, over the default read "
+                     f"limit); the entry's `limits:` line lets this file alone load")
     if fmt != "csv" and len([s for s in sheets if s.rows > 1]) > 1 and sheet is None:
         notes.append(f"sheet {info.name!r} chosen of {len(sheets)}; pass --sheet to pick another")
     lines: list[str] = []
@@ -150,11 +154,11 @@ def suggest(path: str | Path, *, sheet: str | None = None, country: str | None =
                       hxl_row=parsed.hxl_row, row_count=parsed.num_rows, columns=_columns_info(parsed),
                       mapping=mapping, mapped_columns=mapped, evidence=evidence, country=country, notes=notes,
                       constants=constants, reference_period=propose_period(parsed, mapped), alias_lines=lines,
-                      aggregate=aggregate)
+                      aggregate=aggregate, limits=limits)
 
 
-def _span_note(path: Path, fmt: str) -> str | None:
-    """When a worksheet's used range runs past the default read limit: the config line that lets it load."""
+def _runaway_span(path: Path, fmt: str) -> int | None:
+    """When a worksheet's used range runs past the default read limit: the span it declares, in cells."""
     from pipelines.lib.errors import SourceFormatError
     from pipelines.lib.readers.limits import check_workbook
     from pipelines.lib.readers.table import Where
@@ -165,9 +169,7 @@ def _span_note(path: Path, fmt: str) -> str | None:
         m = re.search(r"a span of ([\d,]+) cells", str(e))
         if not m:
             return None
-        need = int(m.group(1).replace(",", ""))
-        return (f"a worksheet's used range runs far past its data ({need:,} cells, over the default read limit); "
-                f"add `limits: {{max_sheet_cells: {need + 1_000_000}}}` at the top level of the config to load it")
+        return int(m.group(1).replace(",", ""))
     return None
 
 

@@ -89,6 +89,8 @@ def render_entry(s: Suggestion, *, snapshot_root: Path | None = None, indent: in
         out.append(f"{pad}    {f + ':':<{width + 1}} {_scalar(ref)}  # {ex}")
     if s.constants:
         out.append(f"{pad}  constants: {{{', '.join(f'{k}: {_scalar(v)}' for k, v in s.constants.items())}}}")
+    if s.limits:
+        out.append(f"{pad}  limits: {{{', '.join(f'{k}: {v}' for k, v in s.limits.items())}}}  # see the NOTE")
     return "\n".join(out)
 
 

@@ -1,0 +1,43 @@
+-- E-mail addresses and phone numbers found in the raw tables (macros/personal_data.sql): one row per raw row ×
+-- column that holds some. Staging reads every raw table through scrubbed_source, which removes them, so none
+-- reaches a mart; this model says where they were, for quality_issues (never what they were).
+-- Every raw table (pipelines/lib/raw_tables.py RAW_TABLES; a test keeps the two lists equal) and every text
+-- column of it except the lineage columns.
+{%- set raw_tables = ['presence', 'hno_hpc', 'jiaf_pin', 'jiaf_severity', 'drought_needs', 'fts_globalcluster',
+                      'fts_cluster', 'fts_plan', 'fts_plan_organisations', 'fts_flows', 'pcodes', 'pcode_lengths',
+                      'population', 'population_wide', 'sectors', 'org_types', 'hpc_plans'] %}
+{%- for table in raw_tables %}
+{%- set relation = source('raw', table) %}
+{%- set text = [] %}
+{%- for c in (adapter.get_columns_in_relation(relation) if execute else [])
+       if c.dtype | upper in ('VARCHAR', 'TEXT') and not c.name.startswith('_') %}
+    {%- do text.append(c.name) %}
+{%- endfor %}
+select
+    '{{ table }}' as source_table,
+    _source_key,
+    _dataset_id,
+    _source_file,
+    _row_number,
+    _partition,
+    found.field,
+    found.kind
+from (
+    select
+        _source_key, _dataset_id, _source_file, _row_number, _partition,
+        unnest(list_filter([
+            {%- for c in text %}
+            {'field': '{{ c }}', 'kind': {{ personal_data_kind(adapter.quote(c)) }}}{{ ',' if not loop.last }}
+            {%- endfor %}
+        ], lambda x: x.kind is not null)) as found
+    from {{ relation }}
+    {%- if text %}
+    where regexp_matches(concat_ws(' ', {% for c in text %}{{ adapter.quote(c) }}{{ ', ' if not loop.last }}{% endfor %}), {{ _pd_hint() }})
+    {%- else %}
+    where false
+    {%- endif %}
+)
+{%- if not loop.last %}
+union all
+{%- endif %}
+{%- endfor %}
