@@ -106,7 +106,8 @@ def _bare_duckdb(work: Path) -> dict:
     env = {**os.environ, **dbt_env(), "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(work / "dbt_logs")}
     subprocess.run([dbt_executable(), "compile", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
                     "--profiles-dir", str(DBT_PROJECT_DIR)], env=env, cwd=DBT_PROJECT_DIR, check=True)
-    copy = work / "bare.duckdb"
+    copy = work / "bare" / warehouse_path().name  # same file name: the compiled SQL names its catalog
+    copy.parent.mkdir()
     shutil.copy(warehouse_path(), copy)
     nodes = json.loads((target / "manifest.json").read_text())["nodes"]
     order, seen = [], set()
