@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 from pathlib import Path
 
 from pipelines.publish.export import FORMULA_PREFIXES
@@ -10,10 +11,16 @@ from tests.corpus.test_published_text import EMAIL, PHONE, _is_number
 
 
 def published_tree(data: Path) -> dict[str, str]:
-    """sha256 of every file under <data>/published: tables, manifest, versions, report, site, analysts' DB."""
+    """sha256 of every file under <data>/published (tables, manifest, versions, report, site, analysts' DB), and
+    the target of every symlink (the release's `current`)."""
     root = data / "published"
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    out = {}
+    for p in sorted(root.rglob("*")):
+        if p.is_symlink():
+            out[str(p.relative_to(root))] = "-> " + os.readlink(p)
+        elif p.is_file():
+            out[str(p.relative_to(root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
 
 
 def unsafe_cells(data: Path) -> list[tuple[str, int, str]]:

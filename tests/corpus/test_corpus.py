@@ -46,7 +46,7 @@ def _merge(base: dict, update: dict) -> dict:
 def loaded(real_snapshot, sample_baseline, tmp_path_factory):
     """The published sample's warehouse and published/, each corpus resource loaded once from its good file."""
     work = tmp_path_factory.mktemp("corpus")
-    shutil.copytree(sample_baseline / "published", work / "published")
+    shutil.copytree(sample_baseline / "published", work / "published", symlinks=True)
     shutil.copyfile(sample_baseline / "warehouse.duckdb", work / "warehouse.duckdb")
     warehouse = work / "warehouse.duckdb"
     done: set[str] = set()

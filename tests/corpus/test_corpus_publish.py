@@ -33,7 +33,8 @@ def damaged(sample_baseline, tmp_path_factory) -> SimpleNamespace:
 
     work = tmp_path_factory.mktemp("corpus_publish")
     data = work / "data"
-    shutil.copytree(sample_baseline, data, ignore=shutil.ignore_patterns("dagster", "logs", "dbt", "duckdb_tmp", "*.lock"))
+    shutil.copytree(sample_baseline, data, symlinks=True,  # published/current is a symlink to a version
+                    ignore=shutil.ignore_patterns("dagster", "logs", "dbt", "duckdb_tmp", "*.lock"))
     snap = work / "snap"
     shutil.copytree(sample_baseline / "sample-snapshot", snap)
     for case in PUBLISH_CASES:
