@@ -7,7 +7,8 @@ baseline); test_corpus_publish.py then checks each case's declared outcome:
   partial     the country's file fails: the refresh goes on and exits 3, a warning names the country, file
               and reason, quality_issues has a source_failed row, and the country's published rows are
               those of the baseline (its last good raw data);
-  quarantine  the value is left out of the figures, and quality_issues names the file, row and value;
+  quarantine  the value (or the repeated row) is left out of the figures, and quality_issues names the file,
+              row and why;
   neutralised published, but the CSV cell cannot start a formula (prefixed with ');
   scrubbed    no published cell holds the email address or phone number.
 
@@ -77,6 +78,19 @@ def _html(rel: str):
     return damage
 
 
+def _repeat_row(rel: str, startswith: str):
+    """The first line starting with `startswith` repeated at the end of the file (a copy-paste slip)."""
+    def damage(root: Path) -> None:
+        path = root / rel
+        raw = path.read_bytes()
+        line = next(x for x in raw.splitlines(keepends=True) if x.decode("utf-8-sig").startswith(startswith))
+        path.write_bytes(raw + line)
+    return damage
+
+
+DUPLICATED_HNO_ROW = "XAR,XA02,Eastmarch,,,Final HNRP Caseload,ALL,total,"
+
+
 def _xar_admin1_total(row: dict) -> bool:
     """A row the needs figures use: an Arland admin 1 total (the Category breakdown rows are not summed)."""
     return (row["Country ISO3"] == "XAR" and bool(row["Admin 1 PCode"]) and not row["Admin 2 PCode"]
@@ -91,6 +105,7 @@ PUBLISH_CASES: list[PublishCase] = [
                 _edit_csv(FLOWS, "srcOrganization", FORMULA_DONOR, where=lambda r: r["destLocations"] == "XAR"),
                 "neutralised", FORMULA_DONOR),
     PublishCase("email-phone-in-org-name", XCA_4W, _org_name(PERSONAL, 10), "scrubbed", PERSONAL),
+    PublishCase("hno-duplicated-row", HNO, _repeat_row(HNO, DUPLICATED_HNO_ROW), "quarantine"),
     *(PublishCase(case_id, HNO, _edit_csv(HNO, "In Need", value, nth=n, where=_xar_admin1_total), "quarantine", value)
       for n, (case_id, value) in enumerate(BAD_COUNTS.items())),
 ]
