@@ -6,7 +6,6 @@ Affordable by design: two sample refreshes per session for every publish-level c
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import shutil
@@ -20,7 +19,6 @@ import pytest
 
 from tests.corpus.publish_cases import DUPLICATED_HNO_ROW, HNO, PUBLISH_CASES, XBO_3W, PublishCase
 from tests.corpus.published import published_tree, unsafe_cells
-from tests.corpus.test_published_text import EMAIL, PHONE
 
 pytestmark = pytest.mark.slow
 
@@ -98,10 +96,7 @@ def test_status_says_the_refresh_was_partial(damaged):
 
 def test_no_published_cell_starts_a_formula_or_holds_personal_data(damaged):
     assert unsafe_cells(damaged.baseline) == []
-    bad = unsafe_cells(damaged.data)
-    if not SCRUBBING:  # see test_personal_data_is_not_published
-        bad = [b for b in bad if not (EMAIL.search(b[2]) or PHONE.search(b[2]))]
-    assert bad == []
+    assert unsafe_cells(damaged.data) == []
 
 
 @pytest.mark.parametrize("case", [c for c in PUBLISH_CASES if c.outcome == "neutralised"], ids=lambda c: c.id)
@@ -111,16 +106,15 @@ def test_formula_names_are_published_neutralised(case: PublishCase, damaged):
     assert not any(cell.startswith(case.value) for cell in cells)
 
 
-# Email and phone scrubbing is another change of issue 14 (pipelines/lib/personal_data.py); until it is on the
-# branch this case is a known failure, and strict: once it is there, the case must pass.
-SCRUBBING = importlib.util.find_spec("pipelines.lib.personal_data") is not None
-
-
-@pytest.mark.xfail(not SCRUBBING, reason="email/phone scrubbing is not on this branch yet", strict=True)
 @pytest.mark.parametrize("case", [c for c in PUBLISH_CASES if c.outcome == "scrubbed"], ids=lambda c: c.id)
 def test_personal_data_is_not_published(case: PublishCase, damaged):
     cells = [cell for _, cell in _cells(damaged.data)]
     assert not any("ali.hassan" in cell or "5123456" in cell for cell in cells)
+    with open(damaged.snap / case.file, encoding="utf-8-sig", newline="") as f:
+        (row,) = [n for n, r in enumerate(csv.reader(f), start=1) if case.value in r]
+    issues = _query(damaged.data, "select field, value from quality_issues where issue_code = 'personal_data_removed' "
+                                  "and file = ? and \"row\" = ?", [Path(case.file).name, row])
+    assert issues and all("ali.hassan" not in v and "5123456" not in v for _, v in issues), issues
 
 
 COUNT_CODES = {"negative", "not_finite", "ambiguous_separator", "non_numeric"}  # int_quality_issues__needs
