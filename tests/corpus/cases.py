@@ -195,6 +195,10 @@ CASES: list[Case] = [
          update={"path": "/etc/passwd"}),
     Case("config-metadata-dotdot", FTS, None, outcome="config_error", match="leaves the snapshot root",
          update={"metadata": "../x/../../secret.json"}),
+    Case("config-vocabulary-path-dotdot", "sectors_gcg", None, outcome="config_error",
+         match="leaves the snapshot root", update={"path": "../../../../etc/passwd"}),
+    Case("config-vocabulary-path-absolute", "org_types", None, outcome="config_error",
+         match="leaves the snapshot root", update={"path": "/etc/passwd"}),
 ]
 
 # Inputs whose outcome is checked by dbt unit tests (a figure left out and reported, never guessed).
