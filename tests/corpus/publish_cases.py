@@ -33,6 +33,7 @@ FORMULA_ORG = "=cmd|' /C calc'!A0"
 FORMULA_ORG_2 = "@SUM(1+1)*cmd|' /C calc'!A0"
 FORMULA_DONOR = "=HYPERLINK(\"http://example.org/x\",\"click\")"
 PERSONAL = "ali.hassan@example.org / +252 61 5123456"
+SERIAL_DATE = "45678"
 BAD_COUNTS = {"hno-in-need-negative": "-5000", "hno-in-need-1.234": "1.234", "hno-in-need-1-234,5": "1 234,5",
               "hno-in-need-nan": "NaN"}
 
@@ -78,6 +79,12 @@ def _html(rel: str):
     return damage
 
 
+def _serial_dates(root: Path) -> None:
+    """An FTS flow whose dates went through Excel: 45678 (a serial day number) instead of an ISO date."""
+    for column in ("date", "updatedAt"):  # the same flow (its first XCA row)
+        _edit_csv(FLOWS, column, SERIAL_DATE, where=lambda r: r["destLocations"] == "XCA")(root)
+
+
 def _repeat_row(rel: str, startswith: str):
     """The first line starting with `startswith` repeated at the end of the file (a copy-paste slip)."""
     def damage(root: Path) -> None:
@@ -105,6 +112,7 @@ PUBLISH_CASES: list[PublishCase] = [
                 _edit_csv(FLOWS, "srcOrganization", FORMULA_DONOR, where=lambda r: r["destLocations"] == "XAR"),
                 "neutralised", FORMULA_DONOR),
     PublishCase("email-phone-in-org-name", XCA_4W, _org_name(PERSONAL, 10), "scrubbed", PERSONAL),
+    PublishCase("excel-serial-date-in-flows", FLOWS, _serial_dates, "quarantine", SERIAL_DATE),
     PublishCase("hno-duplicated-row", HNO, _repeat_row(HNO, DUPLICATED_HNO_ROW), "quarantine"),
     *(PublishCase(case_id, HNO, _edit_csv(HNO, "In Need", value, nth=n, where=_xar_admin1_total), "quarantine", value)
       for n, (case_id, value) in enumerate(BAD_COUNTS.items())),

@@ -7,6 +7,8 @@
 --                         (the flow is counted once, from the most recently updated version).
 --   no_destination_country  a flow without destLocations while var('countries') is set -> error: the flow
 --                         cannot be placed in a country and is left out of funding_flows.
+--   unreadable_date  a flow whose `date` cell is not a date (an Excel serial day number such as 45678) -> warning:
+--                   the flow is kept without a date.
 --   negative_flow         a flow with a negative amount (a refund or correction) -> warning: kept, it lowers
 --                         the totals it belongs to.
 --   negative_funding      a plan or cluster line of the FTS files with negative funding (a correction FTS books
@@ -130,6 +132,27 @@ from flows as f
 join kept_flows as k
     on k.flow_id = f.flow_id and k._source_key = f._source_key and k._row_number = f._row_number
 where f.amount_usd < 0
+
+union all
+
+select
+    'fts_flows',
+    f._source_key,
+    f._dataset_id,
+    f._source_file,
+    f._row_number,
+    case when f.dest_locations not like '%,%' then f.dest_locations end,
+    cast(null as varchar),
+    'date',
+    f.flow_date_raw,
+    'unreadable_date',
+    'The date ''' || f.flow_date_raw || ''' of flow ' || coalesce(cast(f.flow_id as varchar), '?') || ' is not a date'
+        || case when regexp_matches(f.flow_date_raw, '^[0-9]{5}([.][0-9]+)?$')
+                then ' (an Excel serial day number?)' else '' end
+        || '; the flow is kept without a date',
+    'warning'
+from flows as f
+where f.flow_date_raw is not null and f.flow_date is null
 
 union all
 

@@ -3,6 +3,7 @@
 select
     try_cast(nullif(trim(id), '') as bigint) as flow_id,
     try_cast(left(nullif(trim(date), ''), 10) as date) as flow_date,
+    nullif(trim(date), '') as flow_date_raw,  -- as given: a date that does not read is reported (quality issues)
     try_cast(nullif(trim(budget_year), '') as integer) as budget_year,
     try_cast(nullif(trim(dest_usage_year_start), '') as integer) as dest_usage_year_start,
     try_cast(nullif(trim(dest_usage_year_end), '') as integer) as dest_usage_year_end,
