@@ -20,6 +20,7 @@ from pipelines.schedules import STAGE_TAG
 DOWNSTREAM = "downstream"
 BUILT_FROM_TAG = "clusterwatch/raw_data_versions"
 CODE = "code"  # the entry for what builds the marts (not data): when it differs, everything is rebuilt
+LOAD_FAILURES = "raw/_load_failures|"  # the sources that failed to load (dbt source): their issues must publish
 _SEP = "|"
 
 
@@ -45,6 +46,20 @@ def raw_data_versions(instance: dg.DagsterInstance, raw_assets, countries: list[
             version = extract_data_version_from_entry(record.event_log_entry) if record else None
             out[f"{asset.key.to_user_string()}{_SEP}{partition or ''}"] = version.value if version else ""
     return out
+
+
+def load_failures_version() -> str:
+    """A hash of which sources fail and why: a new, changed or cleared failure rebuilds what reports it, even when
+    no raw data changed (the failing partition kept its last good rows)."""
+    from pipelines.lib.load_failures import current_failures
+    from pipelines.lib.paths import warehouse_path
+    from pipelines.lib.warehouse import connect
+
+    if not warehouse_path().exists():
+        return ""
+    with connect() as con:
+        failures = current_failures(con)
+    return hashlib.sha256(json.dumps(failures, default=str).encode()).hexdigest()[:20] if failures else ""
 
 
 def downstream_tags(current: dict[str, str]) -> dict[str, str]:

@@ -118,8 +118,8 @@ def _sources_definitions() -> dg.Definitions:
 
 def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, verbose: bool = False) -> dict:
     from pipelines.changes import (
-        CODE, built_from_since_last_success, changed_raw_keys, code_changed, code_version, downstream_of,
-        downstream_tags, raw_data_versions,
+        CODE, LOAD_FAILURES, built_from_since_last_success, changed_raw_keys, code_changed, code_version,
+        downstream_of, downstream_tags, load_failures_version, raw_data_versions,
     )
     from pipelines.settings import config_path_from_env
     from pipelines.sources import PARTITIONED_RAW_ASSETS, RAW_ASSETS
@@ -157,7 +157,8 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
     _run(defs, instance, [a.key for a in RAW_ASSETS if a.key not in partitioned_keys], say, "global sources",
          tags=run_tags("global-sources", force=force), verbose=verbose)
     # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
-    current = {**raw_data_versions(instance, RAW_ASSETS, cfg.countries), CODE: code_version(config_path_from_env())}
+    current = {**raw_data_versions(instance, RAW_ASSETS, cfg.countries), CODE: code_version(config_path_from_env()),
+               LOAD_FAILURES: load_failures_version()}
     built_from = built_from_since_last_success(instance)
     # --force, a first run and changed code or config rebuild everything (also what no raw data feeds: seeds);
     # dbt's unit tests (of the SQL, not the data) run only when the code changed (transform/dbt_shared.py).

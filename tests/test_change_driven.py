@@ -70,16 +70,21 @@ def _cli_refresh_in_fresh_interpreter(world) -> dict:
     return {**json.loads(lines[-1].removeprefix("PROBE ")), "stdout": out.stdout}
 
 
-def _refresh(world, monkeypatch, *, force: bool = False) -> dict:
-    """Run a refresh; what it materialised ({asset key: [partitions]}), its lines, and the manifest after it."""
-    from pipelines.refresh import run_refresh
+def _refresh(world, monkeypatch, *, force: bool = False, partial: bool = False) -> dict:
+    """Run a refresh; what it materialised ({asset key: [partitions]}), its lines, and the manifest after it.
+    partial: a country's sources are expected to fail (RefreshPartial), the rest to go on."""
+    from pipelines.refresh import RefreshPartial, run_refresh
 
     monkeypatch.setenv("CLUSTERWATCH_DATA_DIR", str(world["dir"]))
     monkeypatch.setenv(ENV_CONFIG, str(world["cfg"]))
     instance = world["instance"]
     before = {r.run_id for r in instance.get_runs()}
     lines: list[str] = []
-    run_refresh(instance, say=lines.append, force=force)
+    if partial:
+        with pytest.raises(RefreshPartial):
+            run_refresh(instance, say=lines.append, force=force)
+    else:
+        run_refresh(instance, say=lines.append, force=force)
     done: dict[str, list] = {}
     for run in instance.get_runs():
         if run.run_id in before:
@@ -143,9 +148,29 @@ def test_refreshes_rebuild_only_what_changed(world, monkeypatch):
     downstream = world["instance"].get_runs(filters=dg.RunsFilter(tags={STAGE_TAG: DOWNSTREAM}))  # newest first
     assert [r.tags.get(UNIT_TESTS_TAG) for r in downstream] == ["skip", None]
 
+    # A country's file turns bad and nothing else changes: its raw rows stay, but the failure is news, so what
+    # reports it is rebuilt and published (quality_issues gets source_failed); fixed again, the issue goes.
+    good = path.read_bytes()
+    path.write_text("<!DOCTYPE html><html><body>Sign in to HDX</body></html>", encoding="utf-8")
+    bad = _refresh(world, monkeypatch, partial=True)
+    assert country not in bad["done"].get("raw/presence", []) and "published/quality_issues" in bad["done"]
+    assert "published/coverage" not in bad["done"]
+    assert _source_failed(world) == [country]
+    path.write_bytes(good)
+    fixed = _refresh(world, monkeypatch)
+    assert "published/quality_issues" in fixed["done"] and _source_failed(world) == []
+
     # --force rebuilds everything, changed or not.
     forced = _refresh(world, monkeypatch, force=True)
     assert _non_raw(forced["done"]) == everything
+
+
+def _source_failed(world) -> list[str]:
+    import duckdb
+
+    rows = duckdb.sql(f"select distinct country_code from '{world['dir'] / 'published' / 'quality_issues.parquet'}' "
+                      "where issue_code = 'source_failed' order by 1").fetchall()
+    return [r[0] for r in rows]
 
 
 def test_editing_the_config_changes_the_code_version(tmp_path):
