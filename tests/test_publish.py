@@ -694,6 +694,9 @@ def test_a_failing_dbt_test_blocks_only_its_mart(sample_data, capsys):
             assert m["tables"][t]["status"] == "published", t
             assert m["tables"][t]["version"] != baseline["tables"][t]["version"], t
     assert_published_whole(published)
+    # the quality report is written from the released manifest: it names the blocked table
+    report = json.loads((published / "quality" / "quality_report.json").read_text())
+    assert report["failed_tables"] == ["funding_flows"]
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CLUSTERWATCH_DATA_DIR", str(sample_data))
         inst = instance()

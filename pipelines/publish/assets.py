@@ -117,6 +117,7 @@ def published_release(context: dg.AssetExecutionContext, settings: ClusterwatchS
     except PublishError as e:
         raise dg.Failure(description=f"the run's tables were NOT released: {e}. "
                          "The previous release stays current.") from e
+    write_quality_report()  # again, from the released manifest: it holds the tables blocked in this run
     if manifest is None:
         return dg.MaterializeResult(metadata={"release": "nothing staged in this run"})
     tables = manifest["tables"]
