@@ -294,3 +294,22 @@ def test_ui_runs_dagster_dev_on_this_instance(monkeypatch, data_dir, capsys):
     assert (home / "dagster.yaml").read_bytes() == (REPO_ROOT / "dagster.yaml").read_bytes()
     assert "http://127.0.0.1:3111" in out
     assert yaml.safe_load((home / "dagster.yaml").read_text())["concurrency"]["pools"]["default_limit"] == 1
+
+
+def test_a_failing_ingest_says_which_file_in_one_line(capsys, tmp_path, data_dir):
+    """`clusterwatch ingest` on a 3W file that is an HTML page: exit 1, the dataset and file named, no traceback."""
+    from pipelines.sample.generate import generate
+
+    snapshot = tmp_path / "sample"
+    generate(snapshot)
+    cfg = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    cfg["snapshot"] = str(snapshot)
+    bad = next(r for r in cfg["sources"]["presence"] if r["country"] == "XBO")
+    (snapshot / bad["path"]).write_text("<!DOCTYPE html><html><body>Sign in</body></html>", encoding="utf-8")
+    cfg_path = tmp_path / "config.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    code, out = run_cli(capsys, "ingest", "--config", str(cfg_path))
+    assert code == 1, out
+    failed = [line for line in out.splitlines() if line.startswith("ingest FAILED")]
+    assert len(failed) == 1 and Path(bad["path"]).name.lower() in failed[0].lower() and "HTML" in failed[0]
+    assert "Traceback" not in out

@@ -95,10 +95,29 @@ def cmd_ingest(args) -> int:
     _set_env(args)
     from pipelines.refresh import run_ingest
 
+    from pipelines.lib.errors import SourceError
+    from pipelines.publish.files import disk_full
+
     countries = [c.strip().upper() for c in args.countries.split(",")] if args.countries else None
-    _ensure_sample()
     started = time.perf_counter()
-    counts = run_ingest(countries=countries, say=_say, force=args.force)
+    try:
+        _ensure_sample()
+        counts = run_ingest(countries=countries, say=_say, force=args.force)
+    except (ConfigError, ValueError) as e:
+        _say(f"error: {e}")
+        return 2
+    except SourceError as e:  # the reader's message names the dataset, resource and file
+        _say(f"\ningest FAILED: {e}\nthe raw rows of that file stay as they were")
+        return 1
+    except Exception as e:  # noqa: BLE001 - one line for people; the traceback with -v
+        if disk_full(e, data_dir()):
+            _say(f"\ningest FAILED: disk full: no space left on the device of {data_dir()}")
+            return 1
+        if getattr(args, "verbose", False):
+            raise
+        first = (str(e).strip().splitlines() or [""])[0]
+        _say(f"\ningest FAILED: {type(e).__name__}: {first} (run again with -v for the traceback)")
+        return 1
     _say(f"raw layer loaded in {time.perf_counter() - started:.1f}s")
     for table, n in counts.items():
         _say(f"  raw.{table}: {n:,}")
