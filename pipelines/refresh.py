@@ -140,9 +140,14 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
             say(f"warning: {w}")
 
     partitioned_keys = [a.key for a in PARTITIONED_RAW_ASSETS]
+    global_assets = [a for a in RAW_ASSETS if a.key not in partitioned_keys]
+    skip = _unchanged_source_runs(instance, cfg, wanted, PARTITIONED_RAW_ASSETS, global_assets, force=force)
     say("stage 1/2: per-country sources")
     failed: dict[str, str] = {}
     for country in wanted:
+        if country in skip:
+            say(f"  sources for {country}: unchanged, no run")
+            continue
         try:
             _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
                  tags=run_tags("country-sources", force=force), verbose=verbose)
@@ -154,22 +159,22 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
 
     say("stage 2/2: global sources, then what depends on changed data")
     raw_keys = {a.key for a in RAW_ASSETS}
-    _run(defs, instance, [a.key for a in RAW_ASSETS if a.key not in partitioned_keys], say, "global sources",
-         tags=run_tags("global-sources", force=force), verbose=verbose)
+    if None in skip:
+        say("  global sources: unchanged, no run")
+    else:
+        _run(defs, instance, [a.key for a in global_assets], say, "global sources",
+             tags=run_tags("global-sources", force=force), verbose=verbose)
     # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
     current = {**raw_data_versions(instance, RAW_ASSETS, cfg.countries), CODE: code_version(config_path_from_env()),
                LOAD_FAILURES: load_failures_version()}
     built_from = built_from_since_last_success(instance)
-    # --force, a first run and changed code or config rebuild everything (also what no raw data feeds: seeds);
-    # dbt's unit tests (of the SQL, not the data) run only when the code changed (transform/dbt_shared.py).
-    new_code = code_changed(current, built_from)
-    everything = force or new_code
+    # --force, a first run and changed code or config rebuild everything (also what no raw data feeds: seeds).
+    everything = force or code_changed(current, built_from)
     changed = raw_keys if everything else changed_raw_keys(current, built_from)
     if not changed:
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
         return _summary(started, log, failed)
     from pipelines.definitions import current_definitions  # dbt and Great Expectations: only when there is work
-    from pipelines.transform.dbt_shared import UNIT_TESTS_TAG
 
     defs = current_definitions()
     rebuild = downstream_of(defs, changed, exclude=raw_keys, everything=everything)
@@ -177,10 +182,29 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
     else:
         say(f"  changed: {', '.join(sorted(k.to_user_string() for k in changed))}; rebuilding {len(rebuild)} assets")
-        unit_tests = {} if new_code else {UNIT_TESTS_TAG: "skip"}
         _run(defs, instance, rebuild, say, "transform, checks, publish",
-             tags={**run_tags("downstream", force=force), **downstream_tags(current), **unit_tests}, verbose=verbose)
+             tags={**run_tags("downstream", force=force), **downstream_tags(current)}, verbose=verbose)
     return _summary(started, log, failed)
+
+
+def _unchanged_source_runs(instance, cfg, countries: list[str], partitioned, global_assets, *, force: bool
+                           ) -> set[str | None]:
+    """The countries (and None for the global sources) whose source run would load nothing new: their files
+    and the way the config reads them give the data versions Dagster already holds (source_versions.py)."""
+    if force:
+        return set()
+    from pipelines.lib.load_failures import current_failures
+    from pipelines.lib.warehouse import connect
+    from pipelines.settings import ClusterwatchSettings
+    from pipelines.source_versions import unchanged
+
+    if not warehouse_path().exists():
+        return set()
+    with connect() as con:
+        failing = {partition for _, partition, _, _ in current_failures(con)}
+    fetcher = ClusterwatchSettings.from_env().fetcher()
+    runs = [(c, partitioned) for c in countries] + [(None, global_assets)]
+    return {partition for partition, assets in runs if unchanged(instance, cfg, fetcher, assets, partition, failing)}
 
 
 def _summary(started: float, log: Path, failed: dict[str, str]) -> dict:

@@ -21,13 +21,13 @@ import dagster as dg
 from pipelines.transform.dbt_steps import DbtStep, fqn_selector
 
 FAILED = {"error", "fail", "skipped", "runtime error"}
-# Run tag: "skip" leaves dbt's unit tests out. They test the SQL on inline fixtures, never the data, so a
-# refresh runs them only when the code, dbt project or config changed since the last good one (refresh.py).
+# Run tag: "run" adds dbt's unit tests to a run. They test the SQL on inline fixtures, never the data, so as
+# dbt advises they run in development and CI (`make unit`, tests/test_dbt_unit.py), not in every refresh.
 UNIT_TESTS_TAG = "clusterwatch/dbt_unit_tests"
 
 
 def unit_test_args(context) -> list[str]:
-    return ["--exclude-resource-type", "unit_test"] if context.run.tags.get(UNIT_TESTS_TAG) == "skip" else []
+    return [] if context.run.tags.get(UNIT_TESTS_TAG) == "run" else ["--exclude-resource-type", "unit_test"]
 
 
 @dataclass
