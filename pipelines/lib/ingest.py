@@ -5,6 +5,7 @@ fetch -> (skip if sha256 and config unchanged) -> read -> shape (mapping / snake
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -49,6 +50,11 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
+CACHE_MAX_BYTES = 64 << 20
+# Rows shaped, hashed and inserted at a time: memory follows this, not the file (a 4W file can hold millions).
+SHAPE_ROWS = 250_000
+
+
 @functools.lru_cache(maxsize=8)
 def _read_cached(path: str, sha256: str, layout_json: str, dataset: str, resource: str, limits_json: str
                  ) -> ParsedTable:
@@ -60,10 +66,12 @@ def _read_cached(path: str, sha256: str, layout_json: str, dataset: str, resourc
 
 
 def read_fetched(res: Resource, fetched: FetchedFile, limits: ReadLimits | None = None) -> ParsedTable:
-    return _read_cached(
-        str(fetched.path), fetched.sha256, res.layout.model_dump_json(), res.dataset, res.resource_name,
-        res.read_limits(limits).model_dump_json(),
-    )
+    args = (str(fetched.path), fetched.sha256, res.layout.model_dump_json(), res.dataset, res.resource_name,
+            res.read_limits(limits).model_dump_json())
+    # A big file is read again per partition rather than kept in memory for the rest of the refresh.
+    if fetched.path.stat().st_size > CACHE_MAX_BYTES:
+        return _read_cached.__wrapped__(*args)
+    return _read_cached(*args)
 
 
 def _null_column(n: int) -> pa.Array:
@@ -98,8 +106,11 @@ def _row_hashes(parsed: ParsedTable) -> pa.Array:
         return _null_column(parsed.table.num_rows)
     cells = [pc.fill_null(parsed.table.column(c), "\x00") for c in names]
     joined = pc.binary_join_element_wise(*cells, "\x1f")
-    return pa.array([hashlib.blake2b(v.encode(), digest_size=12).hexdigest() for v in joined.to_pylist()],
-                    type=pa.string())
+    hashes = []
+    for start in range(0, len(joined), 50_000):  # Python strings for a slice at a time, never the whole file
+        part = joined.slice(start, 50_000).to_pylist()
+        hashes.append(pa.array([hashlib.blake2b(v.encode(), digest_size=12).hexdigest() for v in part], pa.string()))
+    return pa.chunked_array(hashes, pa.string()) if hashes else _null_column(0)
 
 
 def shape_generic(res: Resource, parsed: ParsedTable) -> tuple[pa.Table, tuple[str, ...]]:
@@ -193,26 +204,36 @@ def ingest_resource(
                                 "would say which of the file's columns may be loaded", dataset=res.dataset,
                                 resource=res.resource_name)
     parsed = read_fetched(res, fetched, limits)
-    dropped: tuple[str, ...] = ()
-    if kind == "presence":
-        rows = shape_presence(res, parsed)
-    else:
-        rows, dropped = shape_generic(res, parsed)
-    missing = missing_columns(res.table, rows.column_names)
+
+    def shape(part: ParsedTable) -> tuple[pa.Table, tuple[str, ...]]:
+        return (shape_presence(res, part), ()) if kind == "presence" else shape_generic(res, part)
+
+    columns, dropped = (lambda t_d: (t_d[0].column_names, t_d[1]))(shape(_rows_of(parsed, 0, 0)))
+    missing = missing_columns(res.table, columns)
     if missing:
         where = f"{fetched.path.name}" + (f", sheet {parsed.sheet!r}" if parsed.sheet else "")
         raise SourceFormatError(
             f"{where}: columns {missing} expected for raw.{res.table} are missing; "
-            f"the file has {rows.column_names[:40]}. Check the layout (header_row, sheet) in the config.",
+            f"the file has {columns[:40]}. Check the layout (header_row, sheet) in the config.",
             dataset=res.dataset,
             resource=res.resource_name,
         )
-    rows = filter_country(res, parsed, rows, partition)
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = add_lineage(rows, res, fetched, partition, loaded_at)
-    n = replace_partition(con, table=res.table, rows=rows, source_key=res.id, partition=partition,
+
+    def batches():
+        for start in range(0, max(parsed.num_rows, 1), SHAPE_ROWS):
+            part = _rows_of(parsed, start, SHAPE_ROWS)
+            rows = filter_country(res, part, shape(part)[0], partition)
+            yield add_lineage(rows, res, fetched, partition, loaded_at)
+
+    n = replace_partition(con, table=res.table, rows=batches(), source_key=res.id, partition=partition,
                           fingerprint=fingerprint, seconds=time.perf_counter() - started, **lineage)
     return result(n, skipped=False, dropped=dropped)
+
+
+def _rows_of(parsed: ParsedTable, start: int, length: int) -> ParsedTable:
+    """The same file's rows start..start+length (a zero-copy slice): shaped and loaded one slice at a time."""
+    return dataclasses.replace(parsed, table=parsed.table.slice(start, length))
 
 
 def resources_for_partition(resources: list[Resource], partition: str) -> list[Resource]:

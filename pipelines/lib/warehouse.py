@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import itertools
 import os
 import threading
 import time
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,7 +190,7 @@ def replace_partition(
     con,
     *,
     table: str,
-    rows: pa.Table,
+    rows: pa.Table | Iterable[pa.Table],
     source_key: str,
     partition: str,
     source_sha256: str,
@@ -199,26 +201,36 @@ def replace_partition(
     source_file: str,
     seconds: float | None = None,
 ) -> int:
-    """Replace one resource's rows for one partition, and log the load, in one transaction."""
+    """Replace one resource's rows for one partition, and log the load, in one transaction. `rows`: a table, or
+    tables of the same columns one after another (a big file, inserted a slice at a time)."""
+    batches = iter([rows] if isinstance(rows, pa.Table) else rows)
+    first = next(batches)
+    columns = first.column_names
+    batches = itertools.chain([first], batches)
+    del first  # the chain holds it until it is inserted, then lets it go
+    n = 0
     ensure_raw_schema(con)
     with transaction(con):
-        _sync_columns(con, table, rows.column_names)
+        _sync_columns(con, table, columns)
         con.execute(
             f"delete from raw.{quote_ident(table)} where _source_key = ? and _partition = ?", [source_key, partition]
         )
-        con.register("_incoming", rows)
-        try:
-            con.execute(f"insert into raw.{quote_ident(table)} by name select * from _incoming")
-        finally:
-            con.unregister("_incoming")
-        _drop_unmapped_columns(con, table, rows.column_names)
+        for batch in batches:
+            # As a stream: a registered table would stay in memory until the commit, every slice of the file.
+            con.register("_incoming", pa.RecordBatchReader.from_batches(batch.schema, batch.to_batches()))
+            try:
+                con.execute(f"insert into raw.{quote_ident(table)} by name select * from _incoming")
+            finally:
+                con.unregister("_incoming")
+            n += batch.num_rows
+        _drop_unmapped_columns(con, table, columns)
         loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         con.execute(
             "insert or replace into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [source_key, partition, table, source_sha256, fingerprint, rows.num_rows, dataset_id, resource_id,
+            [source_key, partition, table, source_sha256, fingerprint, n, dataset_id, resource_id,
              resource_modified, source_file, loaded_at, seconds],
         )
-    return rows.num_rows
+    return n
 
 
 def _drop_unmapped_columns(con, table: str, incoming: list[str]) -> None:

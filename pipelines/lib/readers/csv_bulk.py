@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 1 << 23
 _PY_BATCH_ROWS = 50_000
+_STREAM_ROWS = 100_000
 _DUCKDB_ATTEMPTS = 4  # each retry widens or pads after a row of unexpected width
 _EOF_SENTINEL = "\x00clusterwatch-eof\x00"
 
@@ -102,7 +103,7 @@ def _read_duckdb(path: Path, delim: str, width: int, where: Where) -> list[pa.Ch
         for _ in range(_DUCKDB_ATTEMPTS):
             try:
                 return list(_duckdb_scan(con, path, delim, width, padding).columns)
-            except duckdb.Error as e:
+            except (duckdb.Error, OSError) as e:  # Arrow's stream reader hands DuckDB's errors on as OSError
                 message = str(e)
             if "Invalid unicode" in message or "not utf-8" in message:
                 raise NotUtf8
@@ -127,7 +128,8 @@ def _duckdb_scan(con, path: Path, delim: str, width: int, padding: bool) -> pa.T
         "SELECT * FROM read_csv($path, auto_detect=false, header=false, delim=$delim, quote='\"', escape='\"',"
         f" comment='', strict_mode=true, columns={columns}, {options})"
     )
-    return con.sql(query, params={"path": str(path), "delim": delim}).to_arrow_table()
+    # Streamed in batches: DuckDB never holds the whole result beside its Arrow copy (twice the file in memory).
+    return con.sql(query, params={"path": str(path), "delim": delim}).to_arrow_reader(_STREAM_ROWS).read_all()
 
 
 def _read_python(path: Path, delim: str, where: Where) -> list[pa.ChunkedArray]:

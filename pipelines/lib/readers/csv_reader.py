@@ -48,6 +48,7 @@ def _read_csv_as(where: Where, layout: Layout, encoding: str) -> ParsedTable:
     n = len(columns[0]) if columns else 0
     skip = min(header.data_start - 1, n)
     data = [c.slice(skip) for c in columns]
+    del columns  # `finish` replaces each column as it cleans it: the raw text is then freed column by column
     row_numbers = pa.array(np.arange(skip + 1, n + 1, dtype=np.int64))
     return finish(header, data, row_numbers, layout, format="csv", sheet=None, encoding=encoding,
                   source=where.path.name, dataset=where.dataset, resource=where.resource)

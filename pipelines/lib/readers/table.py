@@ -98,7 +98,9 @@ def finish(header, data: list[pa.ChunkedArray | pa.Array], row_numbers: pa.Array
     # An empty cell is missing whatever the configured markers say, so '' is always null.
     nulls = pa.array(sorted({clean_text(v) for v in layout.null_values} | {""}), pa.string())
     with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:  # Arrow kernels release the GIL
-        data = list(pool.map(lambda col: _normalise(col, nulls), data))
+        # In place, as each column is done: the raw column is freed then, not after the whole table.
+        for i, col in enumerate(pool.map(lambda col: _normalise(col, nulls), data)):
+            data[i] = col
     # Cells right of the header get made-up names; pad short data to the header's width.
     width = max(len(header.columns), len(data))
     names = dedupe(header.columns + [f"column_{i + 1}" for i in range(len(header.columns), width)])
