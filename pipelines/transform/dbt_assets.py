@@ -5,11 +5,8 @@ A failed step stops only what is downstream of it: one mart failing its tests bl
 Two dbt invocations per run: the admin keys step, then one build shared by every other step (dbt_shared.py).
 """
 
-import datetime as dt
-import hashlib
 import json
 import os
-import shutil
 import sys
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -24,7 +21,8 @@ from pipelines.transform.dbt_metadata import with_table_metadata
 from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
 from pipelines.transform.dbt_shared import shared_build, step_broken_nodes, step_events, unit_test_args
 from pipelines.transform.dbt_steps import DbtStep, plan_steps
-from pipelines.transform.project import dbt_env, dbt_executable, dbt_project, dbt_work_dir, manifest_path
+from pipelines.transform.dbt_vars import config_dbt_vars
+from pipelines.transform.project import dbt_env, dbt_executable, dbt_project, manifest_path, parse_target
 from pipelines.transform.translator import ClusterwatchDbtTranslator
 
 ADMIN_KEYS_STEP = "clusterwatch_dbt_admin_keys"
@@ -34,22 +32,6 @@ REST_STEP = "clusterwatch_dbt"
 def dbt_vars(settings: ClusterwatchSettings) -> dict:
     """Config values the models use, passed as --vars so config stays the one place to change them."""
     return config_dbt_vars(settings.config())
-
-
-def config_dbt_vars(cfg) -> dict:
-    return {
-        "countries": cfg.countries,
-        "as_of": (cfg.as_of or dt.date.today()).isoformat(),
-        "gap_low_reach_share": cfg.gaps.low_reach_share,
-        "gap_thin_presence_factor": cfg.gaps.thin_presence_factor,
-        "gap_min_people_in_need": cfg.gaps.min_people_in_need,
-        "gap_crowded_factor": cfg.gaps.crowded_factor,
-        "gap_crowded_min_partners": cfg.gaps.crowded_min_partners,
-        "gap_underreported_factor": cfg.gaps.underreported_factor,
-        "gap_severity_weights": {str(k): w for k, w in cfg.gaps.severity_weights.items()},
-        "sector_aliases": [a.model_dump(include={"alias", "sector", "country"}) for a in cfg.sector_aliases],
-        "needs_duplicates": cfg.needs_duplicates,
-    }
 
 
 @lru_cache(maxsize=1)
@@ -106,23 +88,12 @@ def _failing_rows_text(tests: list[str], per_test: int = 3) -> str:
     return "".join(lines)
 
 
-def parse_target(dbt_args: list[str]) -> Path:
-    """dbt's target folder, one per set of vars and profile settings: every step and every later refresh with
-    the same ones reuses its partial parse (dbt parses in full when vars or the profile change, or without one)."""
-    key = hashlib.sha256(json.dumps([dbt_args, dbt_env()], sort_keys=True).encode()).hexdigest()[:12]
-    target = dbt_work_dir() / "target" / f"parse-{key}"
-    for old in target.parent.glob("*"):  # earlier vars (yesterday's as_of) and per-run folders: not reused
-        if old.is_dir() and old != target and old.name.startswith(("parse-", "run-")):
-            shutil.rmtree(old, ignore_errors=True)
-    return target
-
-
 def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: ClusterwatchSettings, step: DbtStep):
     """`dbt build` of the step; a failed test or model fails the step with a message naming it."""
     # Eager indirect selection, as dagster-dbt assumes when it lists each step's checks (see dbt_steps.py).
     os.environ.update({**dbt_env(), "DBT_INDIRECT_SELECTION": "eager"})
     dbt_args = ["build", "--vars", json.dumps(dbt_vars(settings))]
-    target = parse_target(dbt_args)
+    target = parse_target(dbt_vars(settings))
     dbt_args += unit_test_args(context)
     if step.name == ADMIN_KEYS_STEP:  # alone: the Python admin lookup runs between it and the rest
         invocation = dbt.cli(dbt_args, context=context, raise_on_error=False, target_path=target)

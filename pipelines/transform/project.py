@@ -1,7 +1,10 @@
 """The dbt project, defined once. The manifest is (re)built when models changed, so a fresh clone just works."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +29,13 @@ def dbt_env() -> dict[str, str]:
 def dbt_work_dir() -> Path:
     """Where runs put dbt's logs and per-run target folders: under the data dir, never in the checkout."""
     return data_dir() / "dbt"
+
+
+def current_dbt_vars() -> dict:
+    from pipelines.settings import current_config
+    from pipelines.transform.dbt_vars import config_dbt_vars
+
+    return config_dbt_vars(current_config())
 
 
 def _newest_source_mtime() -> float:
@@ -58,5 +68,32 @@ def dbt_project():
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
         os.environ.update(dbt_env())
-        project.preparer.prepare(project)
+        _parse(project)
     return project
+
+
+def _parse(project) -> None:
+    """`dbt parse` with the config's vars in the refresh's own target folder, so that its dbt runs start from
+    this parse instead of parsing the whole project again; the manifest is then copied where Dagster reads it."""
+    from dagster_dbt import DbtCliResource
+
+    dbt_vars = current_dbt_vars()
+    target = parse_target(dbt_vars)
+    DbtCliResource(project_dir=project).cli(["parse", "--quiet", "--vars", json.dumps(dbt_vars)],
+                                            target_path=target).wait()
+    project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    staged = project.manifest_path.with_suffix(".json.tmp")
+    shutil.copyfile(target / "manifest.json", staged)
+    os.replace(staged, project.manifest_path)  # whole or not at all: a code server may be reading it
+
+
+def parse_target(dbt_vars: dict) -> Path:
+    """dbt's target folder, one per set of vars and profile settings: every step and every later refresh with
+    the same ones reuses its partial parse (dbt parses in full when vars or the profile change, or without one)."""
+    key = hashlib.sha256(json.dumps([["build", "--vars", json.dumps(dbt_vars)], dbt_env()], sort_keys=True)
+                         .encode()).hexdigest()[:12]
+    target = dbt_work_dir() / "target" / f"parse-{key}"
+    for old in target.parent.glob("*"):  # earlier vars (yesterday's as_of) and per-run folders: not reused
+        if old.is_dir() and old != target and old.name.startswith(("parse-", "run-")):
+            shutil.rmtree(old, ignore_errors=True)
+    return target
