@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -21,7 +22,11 @@ DOWNSTREAM = "downstream"
 BUILT_FROM_TAG = "clusterwatch/raw_data_versions"
 CODE = "code"  # the entry for what builds the marts (not data): when it differs, everything is rebuilt
 LOAD_FAILURES = "raw/_load_failures|"  # the sources that failed to load (dbt source): their issues must publish
+# The day the marts are computed for (the config's as_of, else today): an open activation period counts its days
+# up to it, so a new day rebuilds what reads var('as_of') even when no file changed.
+AS_OF = "as_of|"
 _SEP = "|"
+_READS_AS_OF = re.compile(r"""var\(\s*['"]as_of['"]""")
 
 
 def code_version(config_file: Path) -> str:
@@ -90,14 +95,35 @@ def code_changed(current: dict[str, str], built_from: list[dict[str, str]] | Non
 
 def changed_raw_keys(current: dict[str, str], built_from: list[dict[str, str]]) -> set[dg.AssetKey]:
     """Raw assets with any partition whose data version differs from what those runs were built from."""
-    names = {entry for entry in current if entry != CODE and any(b.get(entry) != current[entry] for b in built_from)}
+    names = {entry for entry in current
+             if entry not in (CODE, AS_OF) and any(b.get(entry) != current[entry] for b in built_from)}
     return {dg.AssetKey.from_user_string(entry.split(_SEP)[0]) for entry in names}
+
+
+def as_of_changed(current: dict[str, str], built_from: list[dict[str, str]]) -> bool:
+    return any(b.get(AS_OF) != current.get(AS_OF) for b in built_from)
+
+
+def as_of_readers(manifest: dict, key_of) -> set[dg.AssetKey]:
+    """The dbt models whose SQL reads var('as_of'), or whose tests do (their results can change with the day)."""
+    uids = set()
+    for uid, node in manifest["nodes"].items():
+        if not _READS_AS_OF.search(node.get("raw_code", "") + json.dumps(node.get("test_metadata") or {})):
+            continue
+        if node["resource_type"] == "model":
+            uids.add(uid)
+        elif node["resource_type"] == "test":
+            uids.update(d for d in node.get("depends_on", {}).get("nodes", []) if d.startswith("model."))
+    return {key_of(uid) for uid in uids}
 
 
 def downstream_of(defs: dg.Definitions, changed: set[dg.AssetKey], exclude: set[dg.AssetKey], *,
                   everything: bool = False) -> list[dg.AssetKey]:
     graph = defs.resolve_asset_graph()
-    keys = (graph.materializable_asset_keys if everything
-            else dg.AssetSelection.assets(*changed).downstream().required_multi_asset_neighbors().resolve(graph))
+    keys = set(graph.materializable_asset_keys if everything
+               else dg.AssetSelection.assets(*changed).downstream().required_multi_asset_neighbors().resolve(graph))
+    release = dg.AssetKey("published_release")  # no upstream on purpose (publish/assets.py): one release per run
+    if release in graph.materializable_asset_keys and any(k.path[0] == "published" for k in keys):
+        keys.add(release)
     return sorted((k for k in keys if k not in exclude and k in graph.materializable_asset_keys),
                   key=lambda k: k.to_user_string())

@@ -118,9 +118,10 @@ def _sources_definitions() -> dg.Definitions:
 
 def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, verbose: bool = False) -> dict:
     from pipelines.changes import (
-        CODE, LOAD_FAILURES, built_from_since_last_success, changed_raw_keys, code_changed, code_version,
-        downstream_of, downstream_tags, load_failures_version, raw_data_versions,
+        AS_OF, CODE, LOAD_FAILURES, as_of_changed, built_from_since_last_success, changed_raw_keys, code_changed,
+        code_version, downstream_of, downstream_tags, load_failures_version, raw_data_versions,
     )
+    from pipelines.transform.dbt_vars import config_dbt_vars
     from pipelines.settings import config_path_from_env
     from pipelines.sources import PARTITIONED_RAW_ASSETS, RAW_ASSETS
 
@@ -166,22 +167,30 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
              tags=run_tags("global-sources", force=force), verbose=verbose)
     # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
     current = {**raw_data_versions(instance, RAW_ASSETS, cfg.countries), CODE: code_version(config_path_from_env()),
-               LOAD_FAILURES: load_failures_version()}
+               LOAD_FAILURES: load_failures_version(), AS_OF: config_dbt_vars(cfg)["as_of"]}
     built_from = built_from_since_last_success(instance)
     # --force, a first run and changed code or config rebuild everything (also what no raw data feeds: seeds).
     everything = force or code_changed(current, built_from)
     changed = raw_keys if everything else changed_raw_keys(current, built_from)
-    if not changed:
+    new_day = not everything and as_of_changed(current, built_from)
+    if not changed and not new_day:
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
         return _summary(started, log, failed)
     from pipelines.definitions import current_definitions  # dbt and Great Expectations: only when there is work
 
     defs = current_definitions()
-    rebuild = downstream_of(defs, changed, exclude=raw_keys, everything=everything)
+    roots = set(changed)
+    if new_day:
+        from pipelines.changes import as_of_readers
+        from pipelines.transform.dbt_assets import dbt_manifest_and_keys
+
+        roots |= as_of_readers(*dbt_manifest_and_keys())
+    rebuild = downstream_of(defs, roots, exclude=raw_keys, everything=everything)
     if not rebuild:
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
     else:
-        say(f"  changed: {', '.join(sorted(k.to_user_string() for k in changed))}; rebuilding {len(rebuild)} assets")
+        what = sorted(k.to_user_string() for k in changed) + ([f"as_of {current[AS_OF]}"] if new_day else [])
+        say(f"  changed: {', '.join(what)}; rebuilding {len(rebuild)} assets")
         _run(defs, instance, rebuild, say, "transform, checks, publish",
              tags={**run_tags("downstream", force=force), **downstream_tags(current)}, verbose=verbose)
     return _summary(started, log, failed)

@@ -138,6 +138,12 @@ def _shared_build_inputs():
     return manifest, translator, key_of
 
 
+def dbt_manifest_and_keys():
+    """The manifest and a function giving each dbt node's asset key (as the translator names it)."""
+    manifest, _, key_of = _shared_build_inputs()
+    return manifest, key_of
+
+
 def _asset_step(step: DbtStep) -> dg.AssetsDefinition:
     project = dbt_project()
 
