@@ -87,11 +87,12 @@ def _worker(scale: float, work: Path) -> dict:
 
     from pipelines.lib.paths import published_dir, warehouse_path
 
+    # The refreshes' peak (this process or a dbt subprocess), before the comparisons below add their own.
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     with duckdb.connect(str(warehouse_path()), read_only=True) as con:
         rows_4w = con.execute("select count(*) from raw.presence").fetchone()[0]
     bare = _bare_duckdb(work)
     queries = _analyst_queries(published_dir() / "clusterwatch.duckdb")
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     return {"scale": scale, "rows_4w": rows_4w, "wall": wall, "noop": noop, **stages, "peak_rss_mb": peak / 1024, **bare, **queries}
 
 
@@ -137,7 +138,9 @@ def _bare_duckdb(work: Path) -> dict:
 
     for uid in nodes:
         visit(uid)
-    con = duckdb.connect(str(copy))
+    from pipelines.lib.duckdb_settings import active
+
+    con = duckdb.connect(str(copy), config=active().connection_config())  # the limits dbt's connection has
     started, n_models, n_tests = time.perf_counter(), 0, 0
     for uid in order:
         node = nodes[uid]
