@@ -104,10 +104,24 @@ sector_aliases as (
     {{ sector_alias_keys() }}
 ),
 
+-- Sectors and organisation types are resolved once per distinct value, not once per row (files hold millions).
+sector_values as (
+    select v.country_code, v.sector, {{ sector_code_of('s') }} as sector_code
+    from (select distinct country_code, sector from source_rows) as v
+    {{ sector_alias_join('sector_aliases', 's', 'v.sector', 'v.country_code') }}
+),
+
 org_type_aliases as (
     select {{ normalise_key('alias') }} as alias_key, min(org_type_code) as org_type_code
     from {{ ref('org_types') }}
     group by 1
+),
+
+org_type_values as (
+    select v.org_type, t.org_type_code
+    from (select distinct org_type from source_rows) as v
+    left join org_type_aliases as t
+        on t.alias_key = {{ normalise_key('v.org_type') }}
 ),
 
 org_type_names as (
@@ -174,19 +188,28 @@ org_alias_keys as (
 
 -- org_aliases seed: the name as given, then the split name, then the acronym; a country-specific alias
 -- wins over a global one (country_code null) for the same spelling.
+-- Each organisation's three keys as rows, so that the aliases are found by an equality (hash) join: an IN-list
+-- join condition compared every organisation with every alias (minutes at millions of 4W rows).
+org_keys as (
+    select o.country_code, o.org_name, o.org_acronym, k.alias_key, k.match_order
+    from orgs_split as o,
+        unnest([
+            {'alias_key': {{ normalise_key('o.org_name') }}, 'match_order': 1},
+            {'alias_key': {{ normalise_key('o.split_name') }}, 'match_order': 2},
+            {'alias_key': {{ normalise_key('o.split_acronym') }}, 'match_order': 3}
+        ]) as u(k)
+    where k.alias_key is not null
+),
+
 org_alias_candidates as (
     select
         o.country_code, o.org_name, o.org_acronym,
         a.org_acronym as alias_acronym, a.org_name as alias_name, a.org_type_code as alias_org_type_code,
-        case a.alias
-            when {{ normalise_key('o.org_name') }} then 1
-            when {{ normalise_key('o.split_name') }} then 2
-            else 3
-        end as match_order,
+        o.match_order,
         a.country_code is null as is_global
-    from orgs_split as o
+    from org_keys as o
     join org_alias_keys as a
-        on a.alias in ({{ normalise_key('o.org_name') }}, {{ normalise_key('o.split_name') }}, {{ normalise_key('o.split_acronym') }})
+        on a.alias = o.alias_key
        and (a.country_code = o.country_code or a.country_code is null)
 ),
 
@@ -218,16 +241,18 @@ orgs as (
 normalised as (
     select
         a.*,
-        {{ sector_code_of('s') }} as sector_code,
+        s.sector_code,
         t.org_type_code as raw_org_type_code,
         coalesce(t.org_type_code, o.alias_org_type_code) as org_type_code,
         o.canonical_acronym,
         o.canonical_name,
         o.org_alias_matched
     from admin as a
-    {{ sector_alias_join('sector_aliases', 's', 'a.sector', 'a.country_code') }}
-    left join org_type_aliases as t
-        on t.alias_key = {{ normalise_key('a.org_type') }}
+    left join sector_values as s
+        on s.country_code is not distinct from a.country_code
+       and s.sector is not distinct from a.sector
+    left join org_type_values as t
+        on t.org_type is not distinct from a.org_type
     left join orgs as o
         on o.country_code is not distinct from a.country_code
        and o.org_name is not distinct from a.org_name
