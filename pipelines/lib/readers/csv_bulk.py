@@ -31,18 +31,20 @@ _DUCKDB_ATTEMPTS = 4  # each retry widens or pads after a row of unexpected widt
 _EOF_SENTINEL = "\x00clusterwatch-eof\x00"
 
 
-def bulk_read(path: Path, delim: str, width: int, where: Where) -> list[pa.ChunkedArray]:
-    """Every record of the file as `width`+ string columns, in file order (header rows included)."""
+def bulk_read(path: Path, delim: str, width: int, where: Where, clean=None) -> list[pa.ChunkedArray]:
+    """Every record of the file as `width`+ string columns, in file order (header rows included); `clean`, given,
+    is applied to each column of each batch as it is read."""
+    clean = clean or (lambda col: col)
     scan = _scan_csv(path)
     if scan.duckdb_safe:
-        columns = _read_duckdb(path, delim, width, where)
+        columns = _read_duckdb(path, delim, width, where, clean)
         # Quote parity only proves a blank line sits inside a quoted cell when no quote is
         # literal data (a stray 5" pipe flips it); with literal quotes, trust the exact parser.
         if columns is not None and not (scan.blank_in_quotes and _any_quote_in_values(columns)):
             return columns
     else:
         log.info("%s: blank lines or unbalanced quotes; reading with the csv module", where)
-    return _read_python(path, delim, where)
+    return _read_python(path, delim, where, clean)
 
 
 @dataclass
@@ -94,7 +96,7 @@ def _any_quote_in_values(columns: list[pa.ChunkedArray]) -> bool:
     return any(pc.any(pc.match_substring(c, '"')).as_py() for c in columns)
 
 
-def _read_duckdb(path: Path, delim: str, width: int, where: Where) -> list[pa.ChunkedArray] | None:
+def _read_duckdb(path: Path, delim: str, width: int, where: Where, clean) -> list[pa.ChunkedArray] | None:
     """Strict DuckDB read; None when the file needs the lenient Python parser."""
     con = duckdb.connect(config=active().connection_config())  # the config's memory limit, spilling past it
     try:
@@ -102,7 +104,7 @@ def _read_duckdb(path: Path, delim: str, width: int, where: Where) -> list[pa.Ch
         padding = False  # parallel first; null_padding (short rows) makes DuckDB single-threaded
         for _ in range(_DUCKDB_ATTEMPTS):
             try:
-                return list(_duckdb_scan(con, path, delim, width, padding).columns)
+                return _duckdb_scan(con, path, delim, width, padding, clean)
             except (duckdb.Error, OSError) as e:  # Arrow's stream reader hands DuckDB's errors on as OSError
                 message = str(e)
             if "Invalid unicode" in message or "not utf-8" in message:
@@ -120,7 +122,7 @@ def _read_duckdb(path: Path, delim: str, width: int, where: Where) -> list[pa.Ch
         con.close()
 
 
-def _duckdb_scan(con, path: Path, delim: str, width: int, padding: bool) -> pa.Table:
+def _duckdb_scan(con, path: Path, delim: str, width: int, padding: bool, clean) -> list[pa.ChunkedArray]:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     options = "null_padding=true, parallel=false" if padding else "null_padding=false"
     # comment='' matters: DuckDB would otherwise take '#' lines (HXL rows!) for comments.
@@ -128,11 +130,20 @@ def _duckdb_scan(con, path: Path, delim: str, width: int, padding: bool) -> pa.T
         "SELECT * FROM read_csv($path, auto_detect=false, header=false, delim=$delim, quote='\"', escape='\"',"
         f" comment='', strict_mode=true, columns={columns}, {options})"
     )
-    # Streamed in batches: DuckDB never holds the whole result beside its Arrow copy (twice the file in memory).
-    return con.sql(query, params={"path": str(path), "delim": delim}).to_arrow_reader(_STREAM_ROWS).read_all()
+    # Streamed in batches, each cleaned into new arrays and then let go: DuckDB's batch frees its memory only
+    # once every column of it is released, so cleaning the whole table afterwards held the file twice.
+    reader = con.sql(query, params={"path": str(path), "delim": delim}).to_arrow_reader(_STREAM_ROWS)
+    chunks: list[list[pa.Array]] = [[] for _ in reader.schema]
+    for batch in reader:
+        for i, col in enumerate(batch.columns):
+            # Copied out first: Arrow's kernels reuse an input buffer (the validity bitmap), and any one buffer of
+            # DuckDB's batch keeps the whole batch alive (the x5000 4W file then held 3 GB more).
+            chunks[i].append(clean(pa.concat_arrays([col, col.slice(0, 0)])))
+        batch = col = None  # this batch's DuckDB memory can go now
+    return [pa.chunked_array(c, pa.string()) for c in chunks]
 
 
-def _read_python(path: Path, delim: str, where: Where) -> list[pa.ChunkedArray]:
+def _read_python(path: Path, delim: str, where: Where, clean) -> list[pa.ChunkedArray]:
     """Exact, lenient parse with the csv module (rows of any width, blank lines counted)."""
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 27))  # multi-MB cells exist in the wild
     batches: list[tuple[int, list[pa.Array]]] = []
@@ -145,7 +156,7 @@ def _read_python(path: Path, delim: str, where: Where) -> list[pa.ChunkedArray]:
                 if last == [_EOF_SENTINEL]:
                     rows.pop()
                 if rows:
-                    batches.append((len(rows), _rows_to_arrays(rows)))
+                    batches.append((len(rows), [clean(a) for a in _rows_to_arrays(rows)]))
     except UnicodeDecodeError:
         raise NotUtf8 from None
     except csv.Error as e:

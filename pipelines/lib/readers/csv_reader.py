@@ -12,7 +12,7 @@ from pipelines.lib.config import Layout
 from pipelines.lib.readers.csv_bulk import CHUNK_BYTES, bulk_read
 from pipelines.lib.readers.header import build_header
 from pipelines.lib.readers.sniff import SAMPLE_BYTES, SNIFF_RECORDS, NotUtf8, decoder, detect_encoding, sample_records
-from pipelines.lib.readers.table import ParsedTable, Where, finish
+from pipelines.lib.readers.table import ParsedTable, Where, cell_cleaner, finish
 
 
 def read_csv(where: Where, layout: Layout) -> ParsedTable:
@@ -44,13 +44,14 @@ def _read_csv_as(where: Where, layout: Layout, encoding: str) -> ParsedTable:
                                 header_row=layout.header_row)
         header = build_header(sample.records, layout, where)
         width = max(len(r) for r in sample.records)
-        columns = bulk_read(utf8, sample.delimiter, width, where)
+        # Cleaned batch by batch as read: the raw text of a multi-million-row file is never all in memory.
+        columns = bulk_read(utf8, sample.delimiter, width, where, clean=cell_cleaner(layout))
     n = len(columns[0]) if columns else 0
     skip = min(header.data_start - 1, n)
     data = [c.slice(skip) for c in columns]
     del columns  # `finish` replaces each column as it cleans it: the raw text is then freed column by column
     row_numbers = pa.array(np.arange(skip + 1, n + 1, dtype=np.int64))
-    return finish(header, data, row_numbers, layout, format="csv", sheet=None, encoding=encoding,
+    return finish(header, data, row_numbers, layout, cleaned=True, format="csv", sheet=None, encoding=encoding,
                   source=where.path.name, dataset=where.dataset, resource=where.resource)
 
 

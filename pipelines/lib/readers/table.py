@@ -92,15 +92,23 @@ def pad(row: list, width: int) -> list:
     return list(row) + [""] * (width - len(row))
 
 
-def finish(header, data: list[pa.ChunkedArray | pa.Array], row_numbers: pa.Array, layout: Layout,
-           **meta) -> ParsedTable:
-    """Trim, null, drop empty rows and trailing empty columns, name the columns (`header`: a header.Header)."""
+def cell_cleaner(layout: Layout):
+    """What `finish` does to every column: strip whitespace, configured null markers (and '') -> null. A reader
+    may apply it to each batch as it reads (then finish(cleaned=True)), so the raw text never fills memory."""
     # An empty cell is missing whatever the configured markers say, so '' is always null.
     nulls = pa.array(sorted({clean_text(v) for v in layout.null_values} | {""}), pa.string())
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:  # Arrow kernels release the GIL
-        # In place, as each column is done: the raw column is freed then, not after the whole table.
-        for i, col in enumerate(pool.map(lambda col: _normalise(col, nulls), data)):
-            data[i] = col
+    return lambda col: _normalise(col, nulls)
+
+
+def finish(header, data: list[pa.ChunkedArray | pa.Array], row_numbers: pa.Array, layout: Layout,
+           cleaned: bool = False, **meta) -> ParsedTable:
+    """Trim, null, drop empty rows and trailing empty columns, name the columns (`header`: a header.Header)."""
+    if not cleaned:
+        clean = cell_cleaner(layout)
+        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:  # Arrow kernels release the GIL
+            # In place, as each column is done: the raw column is freed then, not after the whole table.
+            for i, col in enumerate(pool.map(clean, data)):
+                data[i] = col
     # Cells right of the header get made-up names; pad short data to the header's width.
     width = max(len(header.columns), len(data))
     names = dedupe(header.columns + [f"column_{i + 1}" for i in range(len(header.columns), width)])
