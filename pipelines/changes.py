@@ -122,8 +122,9 @@ def downstream_of(defs: dg.Definitions, changed: set[dg.AssetKey], exclude: set[
     graph = defs.resolve_asset_graph()
     keys = set(graph.materializable_asset_keys if everything
                else dg.AssetSelection.assets(*changed).downstream().required_multi_asset_neighbors().resolve(graph))
-    release = dg.AssetKey("published_release")  # no upstream on purpose (publish/assets.py): one release per run
-    if release in graph.materializable_asset_keys and any(k.path[0] == "published" for k in keys):
-        keys.add(release)
+    from pipelines.publish.assets import RELEASE_KEY  # no upstream on purpose: added, one release per run
+
+    if RELEASE_KEY in graph.materializable_asset_keys and any(k.path[0] == "published" for k in keys):
+        keys.add(RELEASE_KEY)
     return sorted((k for k in keys if k not in exclude and k in graph.materializable_asset_keys),
                   key=lambda k: k.to_user_string())

@@ -121,9 +121,9 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
         AS_OF, CODE, LOAD_FAILURES, as_of_changed, built_from_since_last_success, changed_raw_keys, code_changed,
         code_version, downstream_of, downstream_tags, load_failures_version, raw_data_versions,
     )
-    from pipelines.transform.dbt_vars import config_dbt_vars
     from pipelines.settings import config_path_from_env
     from pipelines.sources import PARTITIONED_RAW_ASSETS, RAW_ASSETS
+    from pipelines.transform.dbt_vars import config_dbt_vars
 
     started = time.perf_counter()
     cfg = current_config()
@@ -205,15 +205,14 @@ def _unchanged_source_runs(instance, cfg, countries: list[str], partitioned, glo
     from pipelines.lib.load_failures import current_failures
     from pipelines.lib.warehouse import connect
     from pipelines.settings import ClusterwatchSettings
-    from pipelines.source_versions import unchanged
+    from pipelines.source_versions import unchanged_runs
 
     if not warehouse_path().exists():
         return set()
     with connect() as con:
         failing = {partition for _, partition, _, _ in current_failures(con)}
-    fetcher = ClusterwatchSettings.from_env().fetcher()
     runs = [(c, partitioned) for c in countries] + [(None, global_assets)]
-    return {partition for partition, assets in runs if unchanged(instance, cfg, fetcher, assets, partition, failing)}
+    return unchanged_runs(instance, cfg, ClusterwatchSettings.from_env().fetcher(), runs, failing)
 
 
 def _summary(started: float, log: Path, failed: dict[str, str]) -> dict:

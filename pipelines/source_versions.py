@@ -14,37 +14,40 @@ from dagster._core.definitions.data_version import extract_data_version_from_ent
 from pipelines.lib.errors import SourceError
 from pipelines.lib.ingest import resources_for_partition
 from pipelines.lib.warehouse import ALL_PARTITIONS
-from pipelines.sources.raw_asset import raw_data_version
+from pipelines.sources.raw_asset import raw_data_version, version_entry
 
 
-def expected_version(cfg, fetcher, kind: str, partition: str) -> str | None:
-    """The data version loading `kind` for `partition` would record; None when a file cannot be fetched
-    (the run must go ahead and report it)."""
-    sources = []
-    for res in resources_for_partition(cfg.resources(kind), partition):
+def unchanged_runs(instance: dg.DagsterInstance, cfg, fetcher, runs, failing_partitions: set[str]) -> set[str | None]:
+    """The partitions (None: the unpartitioned run) of `runs` [(partition, assets)] whose every asset would record
+    the version Dagster already holds. A partition whose last load failed always runs: the run reports it."""
+    fetched: dict[str, str] = {}  # resource id -> sha256: a multi-country file is hashed once, not per country
+
+    def sha256(res) -> str:
+        if res.id not in fetched:
+            fetched[res.id] = fetcher.fetch(res).sha256
+        return fetched[res.id]
+
+    def expected(kind: str, partition: str) -> str | None:
         try:
-            fetched = fetcher.fetch(res)
+            return raw_data_version([version_entry(res, sha256(res))
+                                     for res in resources_for_partition(cfg.resources(kind), partition)]).value
         except SourceError:
-            return None
-        sources.append((res.id, fetched.sha256, res.fingerprint()))
-    return raw_data_version(sources).value
+            return None  # the run must go ahead and report it
+
+    def same(partition: str | None, assets) -> bool:
+        part = partition or ALL_PARTITIONS
+        if part in failing_partitions:
+            return False
+        for asset in assets:
+            version = expected(asset.key.path[-1], part)
+            if version is None or version != recorded_version(instance, asset.key, partition):
+                return False
+        return True
+
+    return {partition for partition, assets in runs if same(partition, assets)}
 
 
 def recorded_version(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str | None) -> str | None:
     record = instance.get_latest_data_version_record(key, partition_key=partition)
     version = extract_data_version_from_entry(record.event_log_entry) if record else None
     return version.value if version else None
-
-
-def unchanged(instance: dg.DagsterInstance, cfg, fetcher, assets, partition: str | None,
-              failing_partitions: set[str]) -> bool:
-    """True when every asset of the run would record the version Dagster already holds for the partition.
-    A partition whose last load failed always runs: the run is what reports the failure."""
-    if (partition or ALL_PARTITIONS) in failing_partitions:
-        return False
-    for asset in assets:
-        kind = asset.key.path[-1]
-        expected = expected_version(cfg, fetcher, kind, partition or ALL_PARTITIONS)
-        if expected is None or expected != recorded_version(instance, asset.key, partition):
-            return False
-    return True

@@ -106,11 +106,9 @@ def _row_hashes(parsed: ParsedTable) -> pa.Array:
         return _null_column(parsed.table.num_rows)
     cells = [pc.fill_null(parsed.table.column(c), "\x00") for c in names]
     joined = pc.binary_join_element_wise(*cells, "\x1f")
-    hashes = []
-    for start in range(0, len(joined), 50_000):  # Python strings for a slice at a time, never the whole file
-        part = joined.slice(start, 50_000).to_pylist()
-        hashes.append(pa.array([hashlib.blake2b(v.encode(), digest_size=12).hexdigest() for v in part], pa.string()))
-    return pa.chunked_array(hashes, pa.string()) if hashes else _null_column(0)
+    # One slice of SHAPE_ROWS at a time (ingest_resource), so these Python strings never cover the whole file.
+    return pa.array([hashlib.blake2b(v.encode(), digest_size=12).hexdigest() for v in joined.to_pylist()],
+                    type=pa.string())
 
 
 def shape_generic(res: Resource, parsed: ParsedTable) -> tuple[pa.Table, tuple[str, ...]]:
@@ -208,7 +206,8 @@ def ingest_resource(
     def shape(part: ParsedTable) -> tuple[pa.Table, tuple[str, ...]]:
         return (shape_presence(res, part), ()) if kind == "presence" else shape_generic(res, part)
 
-    columns, dropped = (lambda t_d: (t_d[0].column_names, t_d[1]))(shape(_rows_of(parsed, 0, 0)))
+    no_rows, dropped = shape(_rows_of(parsed, 0, 0))  # the columns, checked before any row is loaded
+    columns = no_rows.column_names
     missing = missing_columns(res.table, columns)
     if missing:
         where = f"{fetched.path.name}" + (f", sheet {parsed.sheet!r}" if parsed.sheet else "")
@@ -227,7 +226,7 @@ def ingest_resource(
             yield add_lineage(rows, res, fetched, partition, loaded_at)
 
     n = replace_partition(con, table=res.table, rows=batches(), source_key=res.id, partition=partition,
-                          fingerprint=fingerprint, seconds=time.perf_counter() - started, **lineage)
+                          fingerprint=fingerprint, started=started, **lineage)
     return result(n, skipped=False, dropped=dropped)
 
 

@@ -199,10 +199,11 @@ def replace_partition(
     resource_id: str,
     resource_modified: str | None,
     source_file: str,
-    seconds: float | None = None,
+    started: float | None = None,
 ) -> int:
     """Replace one resource's rows for one partition, and log the load, in one transaction. `rows`: a table, or
-    tables of the same columns one after another (a big file, inserted a slice at a time)."""
+    tables of the same columns one after another (a big file, inserted a slice at a time). `started`: the load's
+    time.perf_counter() at its start, for the seconds the load log records."""
     batches = iter([rows] if isinstance(rows, pa.Table) else rows)
     first = next(batches)
     columns = first.column_names
@@ -228,7 +229,7 @@ def replace_partition(
         con.execute(
             "insert or replace into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [source_key, partition, table, source_sha256, fingerprint, n, dataset_id, resource_id,
-             resource_modified, source_file, loaded_at, seconds],
+             resource_modified, source_file, loaded_at, None if started is None else time.perf_counter() - started],
         )
     return n
 

@@ -38,6 +38,11 @@ def _summary(results: list[LoadResult]) -> str:
     return "\n".join(lines)
 
 
+def version_entry(res, sha256: str) -> tuple[str, str, str]:
+    """One source's part of its raw asset's data version: which file, its bytes, how the config reads it."""
+    return res.id, sha256, res.fingerprint()
+
+
 def raw_data_version(sources: list[tuple[str, str, str]]) -> dg.DataVersion:
     """The sources' sha256 set and how the config reads them: it changes exactly when the raw rows can,
     and downstream work (dbt, checks, publish) runs only then (pipelines/changes.py)."""
@@ -61,7 +66,7 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
     resources = resources_for_partition(cfg.resources(kind), partition)
     fetcher = settings.fetcher()
     results: list[LoadResult] = []
-    read_as: dict[str, str] = {}  # source key -> how the config reads it
+    versions: list[tuple[str, str, str]] = []
     failures: list[LoadFailure] = []
     with open_warehouse(warehouse) as con:
         ensure_raw_schema(con)
@@ -78,7 +83,7 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
                         failures.append(_failure(res, kind, partition, e))
                         continue
                     results.append(r)
-                    read_as[r.source_key] = res.fingerprint()
+                    versions.append(version_entry(res, r.source_sha256))
                     for warning in r.warnings:
                         context.log.warning(warning)
                     if r.dropped_columns:
@@ -106,7 +111,7 @@ def load_kind(context, settings: ClusterwatchSettings, warehouse: DuckDBResource
     for r in results:
         per_table[r.table] = per_table.get(r.table, 0) + r.rows
     return dg.MaterializeResult(
-        data_version=raw_data_version([(r.source_key, r.source_sha256, read_as[r.source_key]) for r in results]),
+        data_version=raw_data_version(versions),
         metadata={
             "dagster/row_count": sum(per_table.values()),
             "sources": dg.MetadataValue.md(_summary(results)),
