@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -117,9 +118,9 @@ def as_of_readers(manifest: dict, key_of) -> set[dg.AssetKey]:
     return {key_of(uid) for uid in uids}
 
 
-def downstream_of(defs: dg.Definitions, changed: set[dg.AssetKey], exclude: set[dg.AssetKey], *,
+def downstream_of(graph, changed: set[dg.AssetKey], exclude: set[dg.AssetKey], *,
                   everything: bool = False) -> list[dg.AssetKey]:
-    graph = defs.resolve_asset_graph()
+    changed = {k for k in changed if graph.has(k)}
     keys = set(graph.materializable_asset_keys if everything
                else dg.AssetSelection.assets(*changed).downstream().required_multi_asset_neighbors().resolve(graph))
     from pipelines.publish.assets import RELEASE_KEY  # no upstream on purpose: added, one release per run
@@ -128,3 +129,47 @@ def downstream_of(defs: dg.Definitions, changed: set[dg.AssetKey], exclude: set[
         keys.add(RELEASE_KEY)
     return sorted((k for k in keys if k not in exclude and k in graph.materializable_asset_keys),
                   key=lambda k: k.to_user_string())
+
+
+@dataclass
+class RebuildPlan:
+    """What the raw data, the code and the day are now, and what differs from what the marts were built from."""
+
+    current: dict[str, str]  # the downstream run records it (downstream_tags)
+    everything: bool  # --force, no earlier build to compare with, or changed code or config
+    changed: set[dg.AssetKey]  # raw assets whose data version changed
+    new_day: bool  # as_of moved on: what reads var('as_of') is rebuilt
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not self.changed and not self.new_day
+
+    def describe(self) -> str:
+        what = sorted(k.to_user_string() for k in self.changed)
+        return ", ".join(what + ([f"as_of {self.current[AS_OF]}"] if self.new_day else []))
+
+    def assets(self, graph, raw_keys: set[dg.AssetKey]) -> list[dg.AssetKey]:
+        """The assets to rebuild in `graph` (the full code location: this imports dbt's manifest)."""
+        roots = set(self.changed)
+        if self.new_day:
+            from pipelines.transform.dbt_assets import dbt_manifest_and_keys
+
+            roots |= as_of_readers(*dbt_manifest_and_keys())
+        return downstream_of(graph, roots, exclude=raw_keys, everything=self.everything)
+
+
+def plan_rebuild(instance: dg.DagsterInstance, cfg, config_file: Path, raw_assets, *,
+                 force: bool = False) -> RebuildPlan:
+    """The one rule the CLI and the rebuild_changed sensor share: Dagster's data versions of the raw assets, the
+    code and the day, compared with what the last good downstream run (and any failed since) was built from."""
+    from pipelines.transform.dbt_vars import config_dbt_vars
+
+    current = {**raw_data_versions(instance, raw_assets, cfg.countries), CODE: code_version(config_file),
+               LOAD_FAILURES: load_failures_version(), AS_OF: config_dbt_vars(cfg)["as_of"]}
+    built_from = built_from_since_last_success(instance)
+    # A first build and changed code or config rebuild everything (also what no raw data feeds: seeds).
+    everything = force or code_changed(current, built_from)
+    raw_keys = {a.key for a in raw_assets}
+    changed = raw_keys if everything else changed_raw_keys(current, built_from)
+    new_day = not everything and as_of_changed(current, built_from)
+    return RebuildPlan(current=current, everything=everything, changed=changed, new_day=new_day)

@@ -10,6 +10,7 @@ from pipelines.publish.assets import build_publish_assets
 from pipelines.quality.checks import build_suite_checks
 from pipelines.quality.tables import PUBLISHED_TABLES
 from pipelines.schedules import SCHEDULES, refresh_job
+from pipelines.rebuild_sensor import rebuild_changed
 from pipelines.sensors import SENSORS
 from pipelines.settings import ClusterwatchSettings, current_config, warehouse_resource
 from pipelines.sources import RAW_ASSETS
@@ -38,7 +39,7 @@ def build_definitions() -> dg.Definitions:
         # Daily refresh and the HDX change sensor: one run per country partition, then one downstream run.
         jobs=[refresh_job],
         schedules=SCHEDULES,
-        sensors=SENSORS,
+        sensors=[*SENSORS, rebuild_changed],
         resources={
             "settings": ClusterwatchSettings.from_env(),
             "dbt": dbt_resource(),

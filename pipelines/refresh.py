@@ -117,13 +117,9 @@ def _sources_definitions() -> dg.Definitions:
 
 
 def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, verbose: bool = False) -> dict:
-    from pipelines.changes import (
-        AS_OF, CODE, LOAD_FAILURES, as_of_changed, built_from_since_last_success, changed_raw_keys, code_changed,
-        code_version, downstream_of, downstream_tags, load_failures_version, raw_data_versions,
-    )
+    from pipelines.changes import downstream_tags, plan_rebuild
     from pipelines.settings import config_path_from_env
     from pipelines.sources import PARTITIONED_RAW_ASSETS, RAW_ASSETS
-    from pipelines.transform.dbt_vars import config_dbt_vars
 
     started = time.perf_counter()
     cfg = current_config()
@@ -166,33 +162,20 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
         _run(defs, instance, [a.key for a in global_assets], say, "global sources",
              tags=run_tags("global-sources", force=force), verbose=verbose)
     # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
-    current = {**raw_data_versions(instance, RAW_ASSETS, cfg.countries), CODE: code_version(config_path_from_env()),
-               LOAD_FAILURES: load_failures_version(), AS_OF: config_dbt_vars(cfg)["as_of"]}
-    built_from = built_from_since_last_success(instance)
-    # --force, a first run and changed code or config rebuild everything (also what no raw data feeds: seeds).
-    everything = force or code_changed(current, built_from)
-    changed = raw_keys if everything else changed_raw_keys(current, built_from)
-    new_day = not everything and as_of_changed(current, built_from)
-    if not changed and not new_day:
+    plan = plan_rebuild(instance, cfg, config_path_from_env(), RAW_ASSETS, force=force)
+    if plan.nothing_to_do:
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
         return _summary(started, log, failed)
     from pipelines.definitions import current_definitions  # dbt and Great Expectations: only when there is work
 
     defs = current_definitions()
-    roots = set(changed)
-    if new_day:
-        from pipelines.changes import as_of_readers
-        from pipelines.transform.dbt_assets import dbt_manifest_and_keys
-
-        roots |= as_of_readers(*dbt_manifest_and_keys())
-    rebuild = downstream_of(defs, roots, exclude=raw_keys, everything=everything)
+    rebuild = plan.assets(defs.resolve_asset_graph(), raw_keys)
     if not rebuild:
         say("  nothing changed since the last refresh: no dbt, checks or publication needed")
     else:
-        what = sorted(k.to_user_string() for k in changed) + ([f"as_of {current[AS_OF]}"] if new_day else [])
-        say(f"  changed: {', '.join(what)}; rebuilding {len(rebuild)} assets")
+        say(f"  changed: {plan.describe()}; rebuilding {len(rebuild)} assets")
         _run(defs, instance, rebuild, say, "transform, checks, publish",
-             tags={**run_tags("downstream", force=force), **downstream_tags(current)}, verbose=verbose)
+             tags={**run_tags("downstream", force=force), **downstream_tags(plan.current)}, verbose=verbose)
     return _summary(started, log, failed)
 
 

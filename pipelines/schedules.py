@@ -1,15 +1,16 @@
 """Automation, part 1: the job every automatic refresh runs, and the daily schedule.
 
-A refresh is several Dagster runs of one job, `refresh_all` (every asset):
+A refresh is several Dagster runs of one job, `refresh_all` (every asset), as `clusterwatch refresh` does it
+(pipelines/refresh.py):
 
-- one run per country partition of the per-country sources (`raw/presence`, `raw/needs`), then
-- one unpartitioned run of everything else: the global sources, the dbt models, the checks and publish.
+- one run per country partition of the per-country sources (`raw/presence`, `raw/needs`), and one run of the
+  global sources (FTS, p-codes, population, vocabularies); unchanged files are not reloaded;
+- then, once those have finished, one run of what depends on raw data whose Dagster data version changed:
+  dbt models, checks and publish. The `rebuild_changed` sensor (pipelines/rebuild_sensor.py) requests it, with
+  the same rules as the CLI (pipelines/changes.py): a day on which no file changed builds and publishes nothing.
 
-This is the same split as `clusterwatch refresh` (pipelines/refresh.py). The runs never race on DuckDB:
-every asset that touches the warehouse is in the `duckdb_warehouse` pool, and dagster.yaml limits that
-pool to one run at a time (`granularity: run`), so the run queue starts them one after another, in the
-order they were requested. The downstream run also has a lower `dagster/priority`, so that it is
-dequeued after the country runs requested with it even when other runs are waiting.
+The runs never race on DuckDB: every asset that touches the warehouse is in the `duckdb_warehouse` pool, and
+dagster.yaml limits that pool to one run at a time (`granularity: run`).
 
 The schedule's cron and timezone come from the config (`schedule.cron`, `schedule.timezone`). Like every
 Dagster schedule it starts STOPPED: switch it on in the UI (Automation) or with
@@ -28,37 +29,34 @@ from pipelines.sources import PARTITIONED_RAW_ASSETS
 REFRESH_JOB = "refresh_all"
 SCHEDULE_NAME = "daily_refresh"
 TRIGGER_TAG = "clusterwatch/trigger"  # schedule | sensor: who asked for the run
-STAGE_TAG = "clusterwatch/stage"  # country-sources | downstream
-PRIORITY_TAG = "dagster/priority"
-DOWNSTREAM_PRIORITY = "-1"  # dequeued after the country runs requested at the same time
+STAGE_TAG = "clusterwatch/stage"  # country-sources | global-sources | downstream
 
 COUNTRY_SOURCE_KEYS: tuple[dg.AssetKey, ...] = tuple(a.key for a in PARTITIONED_RAW_ASSETS)
 
 refresh_job = dg.define_asset_job(
     REFRESH_JOB,
     selection=dg.AssetSelection.all(),
-    description="Every clusterwatch asset. The schedule and the HDX sensor run it in parts: the per-country "
-    "sources one country partition per run, then one run of everything unpartitioned (global sources, dbt "
-    "models, quality checks, publish).",
+    description="Every clusterwatch asset. Automation runs it in parts: the per-country sources one country "
+    "partition per run and the global sources in one run (the schedule, the HDX sensor), then one run of what "
+    "depends on changed raw data: dbt models, quality checks, publish (the rebuild_changed sensor).",
     tags={"clusterwatch/job": REFRESH_JOB},
 )
 
 
-def downstream_selection() -> dg.AssetSelection:
-    """Everything that is not a per-country source: global sources, transform, marts, checks, publish."""
-    return dg.AssetSelection.all() - dg.AssetSelection.assets(*COUNTRY_SOURCE_KEYS)
+def global_source_keys(asset_graph) -> list[dg.AssetKey]:
+    """The unpartitioned sources: every raw asset that is not a per-country one."""
+    from pipelines.sources import RAW_ASSETS
 
-
-def downstream_keys(asset_graph) -> list[dg.AssetKey]:
-    return sorted(downstream_selection().resolve(asset_graph), key=lambda k: k.to_user_string())
+    raw = {a.key for a in RAW_ASSETS} - set(COUNTRY_SOURCE_KEYS)
+    return sorted((k for k in asset_graph.materializable_asset_keys if k in raw), key=lambda k: k.to_user_string())
 
 
 def _asset_graph(context):
     repo = getattr(context, "repository_def", None)
     if repo is None:
         raise dg.DagsterInvariantViolationError(
-            "the clusterwatch schedule and sensor need the code location's definitions to list the downstream "
-            "assets (build the context with definitions=... / repository_def=... in tests)"
+            "the clusterwatch schedule and sensor need the code location's definitions to list the assets "
+            "to run (build the context with definitions=... / repository_def=... in tests)"
         )
     return repo.asset_graph
 
@@ -77,10 +75,12 @@ def refresh_run_requests(
     *,
     run_key_prefix: str,
     tags: Mapping[str, str],
-    downstream: bool = True,
+    global_sources: bool = True,
     log=None,
 ) -> list[dg.RunRequest]:
-    """One run per country partition of the per-country sources, then (optionally) the downstream run.
+    """One run per country partition of the per-country sources, then (optionally) one of the global sources.
+    What depends on them is requested by the rebuild_changed sensor once they have loaded, and only if their
+    data versions changed.
 
     A country added to the config after the code location was loaded has no partition yet: it is left out
     with a warning (reload the code location: Deployment > Reload in the UI, or restart `clusterwatch ui`).
@@ -104,12 +104,12 @@ def refresh_run_requests(
         )
         for country in countries
     ]
-    if downstream:
+    if global_sources:
         requests.append(
             dg.RunRequest(
-                run_key=f"{run_key_prefix}:downstream",
-                asset_selection=downstream_keys(asset_graph),
-                tags={**tags, STAGE_TAG: "downstream", PRIORITY_TAG: DOWNSTREAM_PRIORITY},
+                run_key=f"{run_key_prefix}:global-sources",
+                asset_selection=global_source_keys(asset_graph),
+                tags={**tags, STAGE_TAG: "global-sources"},
             )
         )
     return requests
@@ -125,9 +125,10 @@ def _schedule_settings():
     execution_timezone=_schedule_settings().timezone,
     target=refresh_job,
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Refreshes everything once a day (config `schedule.cron` / `schedule.timezone`): a run per "
-    "country for the per-country sources, then one run for the global sources, dbt, checks and publish. "
-    "Unchanged source files are not reloaded.",
+    description="Loads every source once a day (config `schedule.cron` / `schedule.timezone`): a run per "
+    "country for the per-country sources and one for the global sources; unchanged files are not reloaded. The "
+    "rebuild_changed sensor then rebuilds and publishes what depends on changed data, and nothing on a day "
+    "when no file changed.",
 )
 def daily_refresh(context: dg.ScheduleEvaluationContext, settings: ClusterwatchSettings) -> Sequence[dg.RunRequest]:
     cfg = settings.config()

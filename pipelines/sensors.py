@@ -11,9 +11,9 @@ What a change triggers:
   the per-country sources;
 - a multi-country source (HNO or JIAF table split by a country column) -> a run for every configured
   country;
-- then, in both cases, ONE run of everything downstream that is not partitioned (global sources, dbt
-  models, checks, publish), dequeued after the country runs (see pipelines/schedules.py);
-- a global source (FTS, p-codes, population, vocabularies) -> only that downstream run;
+- a global source (FTS, p-codes, population, vocabularies) -> a run of the global sources;
+- then, once they have loaded, the rebuild_changed sensor (pipelines/rebuild_sensor.py) requests one run of
+  what depends on the raw data that changed: dbt models, checks, publish;
 - a resource that is new in the config counts as changed; one removed from the config is forgotten;
 - nothing changed -> a SkipReason, no run.
 
@@ -52,7 +52,7 @@ class Changes:
     fingerprints: dict[str, str]  # the new cursor: resource id -> fingerprint
     changed: list[str] = field(default_factory=list)  # resource ids, config order
     countries: list[str] = field(default_factory=list)  # partitions to refresh, config order
-    downstream: bool = False  # whether the unpartitioned downstream run is needed
+    global_sources: bool = False  # whether a global source changed (one run of the global sources)
     errors: dict[str, str] = field(default_factory=dict)  # resource id -> why its state is unknown
     baseline: bool = False  # first tick: fingerprints recorded, nothing requested
 
@@ -107,8 +107,9 @@ def detect_changes(
         if res.id in errors or fingerprints.get(res.id) == previous.get(res.id):
             continue
         changes.changed.append(res.id)
-        countries.update(partitions_for(kind, res, cfg))
-        changes.downstream = True
+        partitions = partitions_for(kind, res, cfg)
+        countries.update(partitions)
+        changes.global_sources = changes.global_sources or not partitions
     changes.countries = [c for c in cfg.countries if c in countries]
     return changes
 
@@ -135,8 +136,9 @@ def _sensor_interval() -> int:
     minimum_interval_seconds=_sensor_interval(),
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Polls HDX metadata (or the snapshot folder) for every configured resource and refreshes what "
-    "changed: the affected country partitions of the per-country sources, then everything downstream. The first "
-    "tick records a baseline. Interval: config `schedule.sensor_interval_seconds`.",
+    "changed: the affected country partitions of the per-country sources, or the global sources; the "
+    "rebuild_changed sensor then rebuilds what depends on them. The first tick records a baseline. Interval: "
+    "config `schedule.sensor_interval_seconds`.",
 )
 def hdx_changes(context: dg.SensorEvaluationContext, settings: ClusterwatchSettings):
     cfg = settings.config()
@@ -163,14 +165,15 @@ def hdx_changes(context: dg.SensorEvaluationContext, settings: ClusterwatchSetti
 
     changed = ",".join(changes.changed)
     context.log.info(
-        f"changed: {changed}; refreshing countries {changes.countries or '(none)'} and everything downstream"
+        f"changed: {changed}; loading countries {changes.countries or '(none)'}"
+        + (" and the global sources" if changes.global_sources else "")
     )
     requests = refresh_run_requests(
         changes.countries,
         _asset_graph(context),
         run_key_prefix=_run_key_prefix(changes),
         tags={TRIGGER_TAG: "sensor", CHANGED_TAG: changed[:250]},
-        downstream=changes.downstream,
+        global_sources=changes.global_sources,
         log=context.log,
     )
     return dg.SensorResult(run_requests=requests, cursor=cursor)

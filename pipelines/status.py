@@ -36,11 +36,11 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
     try:
         import dagster as dg
         from dagster._core.events import DagsterEventType
-        from dagster._core.instance.ref import InstanceRef
 
         from pipelines.interrupted import mark_interrupted_runs, writer_lock_if_free
+        from pipelines.instance import open_instance
 
-        instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+        instance = open_instance(home)
         with writer_lock_if_free() as free:
             if free:  # no refresh is running: a CLI run still in progress was interrupted
                 mark_interrupted_runs(instance)
@@ -101,11 +101,11 @@ def failed_countries(limit: int = 200) -> dict[str, list[str]]:
     if not (home / "dagster.yaml").exists():
         return {}
     import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
 
+    from pipelines.instance import open_instance
     from pipelines.schedules import STAGE_TAG
 
-    instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    instance = open_instance(home)
     try:
         latest: dict[str, dg.DagsterRun] = {}
         for rec in instance.get_run_records(dg.RunsFilter(tags={STAGE_TAG: "country-sources"}), limit=limit):

@@ -26,10 +26,9 @@ import yaml
 
 from pipelines.lib.config import load_config
 from pipelines.lib.paths import DEFAULT_CONFIG, REPO_ROOT
+from pipelines.rebuild_sensor import rebuild_changed
 from pipelines.schedules import (
     COUNTRY_SOURCE_KEYS,
-    DOWNSTREAM_PRIORITY,
-    PRIORITY_TAG,
     STAGE_TAG,
     TRIGGER_TAG,
     daily_refresh,
@@ -63,7 +62,7 @@ def automation_defs(settings: ClusterwatchSettings) -> dg.Definitions:
         assets=[presence, needs, population, coverage],
         jobs=[refresh_job],
         schedules=[daily_refresh],
-        sensors=[hdx_changes],
+        sensors=[hdx_changes, rebuild_changed],
         resources={"settings": settings, "warehouse": warehouse_resource()},
     )
 
@@ -81,12 +80,7 @@ def summarise(result) -> list[tuple[str | None, list[str]]]:
     ]
 
 
-def downstream(defs) -> list[str]:
-    return sorted(
-        k.to_user_string()
-        for k in defs.resolve_asset_graph().materializable_asset_keys  # not the external hdx/* assets
-        if k.to_user_string() not in (PRESENCE, NEEDS)
-    )
+GLOBAL_SOURCES = ["raw/population"]  # the unpartitioned sources of automation_defs
 
 
 @pytest.fixture
@@ -167,15 +161,15 @@ def test_sensor_live_baseline_then_only_the_changed_country(live_defs, hdx, inst
     assert same.run_requests == [] and "no change" in same.skip_message
     assert read_cursor(same.cursor) == baseline
 
-    # Chad's 3W is re-uploaded: Chad's partition, then everything downstream. Nothing for SOM or ETH.
+    # Chad's 3W is re-uploaded: Chad's partition only (what depends on it is rebuild_changed's). Nothing for
+    # SOM or ETH, nor the global sources.
     hdx.set_last_modified("3W_TCD_Avr2025", "2026-04-01T08:00:00.000000")
     changed = tick(live_defs, instance, same.cursor)
-    assert summarise(changed) == [("TCD", sorted([PRESENCE, NEEDS])), (None, downstream(live_defs))]
-    assert "raw/population" in downstream(live_defs) and "coverage" in downstream(live_defs)
-    country_run, downstream_run = changed.run_requests
+    assert summarise(changed) == [("TCD", sorted([PRESENCE, NEEDS]))]
+    (country_run,) = changed.run_requests
     assert country_run.tags[TRIGGER_TAG] == "sensor" and country_run.tags[CHANGED_TAG] == "tcd_3w"
     assert country_run.tags["dagster/partition"] == "TCD"  # resolved against the job, as the daemon does
-    assert downstream_run.tags[PRIORITY_TAG] == DOWNSTREAM_PRIORITY and downstream_run.tags[STAGE_TAG] == "downstream"
+    assert country_run.tags[STAGE_TAG] == "country-sources"
     assert read_cursor(changed.cursor)["tcd_3w"].endswith("|2026-04-01T08:00:00.000000|" + str(tcd.get("size")))
     assert {k: v for k, v in read_cursor(changed.cursor).items() if k != "tcd_3w"} == {
         k: v for k, v in baseline.items() if k != "tcd_3w"
@@ -193,16 +187,17 @@ def test_sensor_live_baseline_then_only_the_changed_country(live_defs, hdx, inst
 def test_sensor_live_multi_country_and_global_sources(live_defs, hdx, instance):
     cursor = tick(live_defs, instance, None).cursor
 
-    # The multi-country needs table changed: every configured country, then downstream.
+    # The multi-country needs table changed: every configured country.
     hdx.set_last_modified("sdn_hpc_needs_2024.xlsx", "2026-04-02T00:00:00")
     result = tick(live_defs, instance, cursor)
-    assert [p for p, _ in summarise(result)] == ["SOM", "TCD", "ETH", None]
+    assert [p for p, _ in summarise(result)] == ["SOM", "TCD", "ETH"]
 
-    # A global source changed: only the unpartitioned downstream run.
+    # A global source changed: only the run of the global sources.
     hdx.set_last_modified("afg_admpop_adm1_2021_v2.csv", "2026-04-03T00:00:00")
     result = tick(live_defs, instance, result.cursor)
-    assert summarise(result) == [(None, downstream(live_defs))]
+    assert summarise(result) == [(None, GLOBAL_SOURCES)]
     assert result.run_requests[0].tags[CHANGED_TAG] == "afg_population"
+    assert result.run_requests[0].tags[STAGE_TAG] == "global-sources"
 
 
 # ------------------------------------------------------------------------------------------ snapshot mode
@@ -242,7 +237,7 @@ def test_sensor_snapshot_touched_file(snapshot_defs, instance):
     later = path.stat().st_mtime + 60
     os.utime(path, (later, later))
     result = tick(defs, instance, first.cursor)
-    assert summarise(result) == [(res.country, sorted([PRESENCE, NEEDS])), (None, downstream(defs))]
+    assert summarise(result) == [(res.country, sorted([PRESENCE, NEEDS]))]
     assert result.run_requests[0].tags[CHANGED_TAG] == res.id
 
     # A file that disappears is reported and keeps its fingerprint; it triggers nothing.
@@ -280,7 +275,7 @@ def test_detect_changes_rules():
 # ------------------------------------------------------------------------------------------ schedule
 
 
-def test_daily_schedule_requests_every_country_then_downstream(snapshot_defs, instance):
+def test_daily_schedule_requests_every_country_and_the_global_sources(snapshot_defs, instance):
     defs, cfg, _ = snapshot_defs
     context = dg.build_schedule_context(
         instance=instance,
@@ -289,10 +284,87 @@ def test_daily_schedule_requests_every_country_then_downstream(snapshot_defs, in
         resources={"settings": defs.resources["settings"]},
     )
     result = daily_refresh.evaluate_tick(context)
-    assert summarise(result) == [(c, sorted([PRESENCE, NEEDS])) for c in cfg.countries] + [(None, downstream(defs))]
+    assert summarise(result) == [(c, sorted([PRESENCE, NEEDS])) for c in cfg.countries] + [(None, GLOBAL_SOURCES)]
     assert all(r.tags[TRIGGER_TAG] == "schedule" for r in result.run_requests)
-    assert [r.run_key for r in result.run_requests][-1] == "daily-20260501T050000Z:downstream"
-    assert result.run_requests[-1].tags[PRIORITY_TAG] == DOWNSTREAM_PRIORITY
+    assert [r.run_key for r in result.run_requests][-1] == "daily-20260501T050000Z:global-sources"
+
+
+# ------------------------------------------------------------------------------------------ rebuild_changed
+
+
+def schedule_context(defs, instance, day: int):
+    return dg.build_schedule_context(
+        instance=instance,
+        scheduled_execution_time=dt.datetime(2026, 5, day, 5, 0, tzinfo=dt.UTC),
+        repository_def=defs.get_repository_def(),
+        resources={"settings": defs.resources["settings"]},
+    )
+
+
+def rebuild_tick(defs, instance):
+    context = dg.build_sensor_context(instance=instance, definitions=defs,
+                                      resources={"settings": defs.resources["settings"]})
+    return rebuild_changed.evaluate_tick(context)
+
+
+def run_requested(defs, instance, request) -> None:
+    """A run request executed as the daemon would: its selection, partition and tags."""
+    result = defs.resolve_job_def(refresh_job.name).execute_in_process(
+        instance=instance, asset_selection=list(request.asset_selection), partition_key=request.partition_key,
+        tags=request.tags, raise_on_error=False)
+    assert result.success
+
+
+def selected(request) -> list[str]:
+    return sorted(k.to_user_string() for k in request.asset_selection)
+
+
+def test_rebuild_sensor_builds_only_after_a_change(snapshot_defs, instance):
+    """The schedule loads sources; rebuild_changed then builds what depends on changed data, and nothing on a
+    day when no file changed (no dbt, no checks, no new published version)."""
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    from pipelines.changes import BUILT_FROM_TAG
+
+    defs, cfg, snap = snapshot_defs
+    nothing_loaded = rebuild_tick(defs, instance)
+    assert nothing_loaded.run_requests == [] and "no source has been loaded" in nothing_loaded.skip_message
+
+    for request in daily_refresh.evaluate_tick(schedule_context(defs, instance, 1)).run_requests:
+        run_requested(defs, instance, request)
+    first = rebuild_tick(defs, instance)
+    (build,) = first.run_requests  # nothing was ever built: everything downstream of the sources
+    assert selected(build) == ["coverage"] and build.tags[STAGE_TAG] == "downstream"
+    built_from = yaml.safe_load(build.tags[BUILT_FROM_TAG])
+    assert all(built_from[f"{PRESENCE}|{c}"] for c in cfg.countries)  # the data versions it is built from
+
+    # While a refresh run is in progress the data versions are not final: the sensor waits.
+    running = DagsterRun(job_name=refresh_job.name, run_id="0" * 8 + "-0000-0000-0000-000000000000",
+                         status=dg.DagsterRunStatus.STARTED)
+    instance.add_run(running)
+    waiting = rebuild_tick(defs, instance)
+    assert waiting.run_requests == [] and "not finished" in waiting.skip_message
+    instance.delete_run(running.run_id)
+
+    run_requested(defs, instance, build)
+    # The next day no file changed: the source runs reload nothing and nothing is rebuilt.
+    for request in daily_refresh.evaluate_tick(schedule_context(defs, instance, 2)).run_requests:
+        run_requested(defs, instance, request)
+    quiet = rebuild_tick(defs, instance)
+    assert quiet.run_requests == [] and "nothing changed" in quiet.skip_message
+
+    # One country's 3W file loses a row: its run, then a rebuild of what depends on its presence only.
+    res = next(r for r in cfg.resources("presence") if r.path.endswith(".csv"))
+    path = snap / res.path
+    path.write_bytes(b"".join(path.read_bytes().splitlines(keepends=True)[:-1]))  # any encoding
+    for request in daily_refresh.evaluate_tick(schedule_context(defs, instance, 3)).run_requests:
+        run_requested(defs, instance, request)
+    changed = rebuild_tick(defs, instance)
+    (rebuild,) = changed.run_requests
+    assert selected(rebuild) == ["coverage"]
+    now = yaml.safe_load(rebuild.tags[BUILT_FROM_TAG])
+    assert sorted(k for k in now if now[k] != built_from[k]) == [f"{PRESENCE}|{res.country}"]
+    assert rebuild.run_key != build.run_key
 
 
 def test_schedule_and_sensor_timing_come_from_the_config():
@@ -301,7 +373,8 @@ def test_schedule_and_sensor_timing_come_from_the_config():
     assert daily_refresh.execution_timezone == schedule.timezone
     sensor_interval, configured_interval = hdx_changes.minimum_interval_seconds, schedule.sensor_interval_seconds
     assert sensor_interval == configured_interval  # a setting compared with the config
-    assert daily_refresh.job_name == hdx_changes.job_name == refresh_job.name
+    assert rebuild_changed.minimum_interval_seconds == schedule.rebuild_interval_seconds
+    assert daily_refresh.job_name == hdx_changes.job_name == rebuild_changed.job_name == refresh_job.name
 
 
 # ------------------------------------------------------------------------------------------ no DuckDB lock errors

@@ -23,12 +23,12 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def instance_at(data_dir: Path) -> dg.DagsterInstance:
-    from dagster._core.instance.ref import InstanceRef
+    from pipelines.instance import open_instance
 
     home = data_dir / "dagster"
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
-    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+    return open_instance(home)
 
 
 def add_run(instance, status: dg.DagsterRunStatus, trigger: str) -> str:

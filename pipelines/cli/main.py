@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
 
 from pipelines.lib.config import ConfigError
+from pipelines.instance import dagster_home, open_instance
 from pipelines.lib.paths import DEFAULT_CONFIG, REPO_ROOT, data_dir
 from pipelines.settings import ENV_CONFIG, ENV_LIVE, ENV_SNAPSHOT
 
@@ -39,21 +39,8 @@ def _ensure_sample() -> None:
         ensure_sample_snapshot(settings.config(), say=_say)
 
 
-def dagster_home() -> Path:
-    """The instance directory under the data dir, with the repo's dagster.yaml in it."""
-    home = data_dir() / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    src = REPO_ROOT / "dagster.yaml"
-    dst = home / "dagster.yaml"
-    if not dst.exists() or dst.read_bytes() != src.read_bytes():
-        shutil.copyfile(src, dst)
-    return home
-
-
 def instance():
-    import dagster as dg
-
-    return dg.DagsterInstance.from_ref(dg._core.instance.ref.InstanceRef.from_dir(str(dagster_home())))
+    return open_instance(dagster_home())
 
 
 def cmd_refresh(args) -> int:

@@ -242,6 +242,8 @@ class ScheduleSettings(_Strict):
     cron: str = "0 5 * * *"
     timezone: str = "UTC"
     sensor_interval_seconds: int = Field(3600, ge=30)
+    # How soon after the source runs the rebuild_changed sensor looks for changed data (a cheap check).
+    rebuild_interval_seconds: int = Field(120, ge=30)
 
 
 class Config(_Strict):
