@@ -120,6 +120,7 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
     from pipelines.changes import downstream_tags, plan_rebuild
     from pipelines.settings import config_path_from_env
     from pipelines.sources import PARTITIONED_RAW_ASSETS, RAW_ASSETS
+    from pipelines.transform.project import prepare_in_background
 
     started = time.perf_counter()
     cfg = current_config()
@@ -136,6 +137,7 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
         if w[:3] in wanted:
             say(f"warning: {w}")
 
+    parsing = prepare_in_background()  # None when dbt's partial parse is ready (a no-op never imports dbt)
     partitioned_keys = [a.key for a in PARTITIONED_RAW_ASSETS]
     global_assets = [a for a in RAW_ASSETS if a.key not in partitioned_keys]
     skip = _unchanged_source_runs(instance, cfg, wanted, PARTITIONED_RAW_ASSETS, global_assets, force=force)
@@ -161,6 +163,8 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
     else:
         _run(defs, instance, [a.key for a in global_assets], say, "global sources",
              tags=run_tags("global-sources", force=force), verbose=verbose)
+    if parsing is not None:
+        parsing.join()
     # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
     plan = plan_rebuild(instance, cfg, config_path_from_env(), RAW_ASSETS, force=force)
     if plan.nothing_to_do:

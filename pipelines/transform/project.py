@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,7 +68,6 @@ def dbt_project():
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        os.environ.update(dbt_env())
         _parse(project)
     return project
 
@@ -77,6 +77,7 @@ def _parse(project) -> None:
     this parse instead of parsing the whole project again; the manifest is then copied where Dagster reads it."""
     from dagster_dbt import DbtCliResource
 
+    os.environ.update(dbt_env())
     dbt_vars = current_dbt_vars()
     target = parse_target(dbt_vars)
     DbtCliResource(project_dir=project).cli(["parse", "--quiet", "--vars", json.dumps(dbt_vars)],
@@ -85,6 +86,34 @@ def _parse(project) -> None:
     staged = project.manifest_path.with_suffix(".json.tmp")
     shutil.copyfile(target / "manifest.json", staged)
     os.replace(staged, project.manifest_path)  # whole or not at all: a code server may be reading it
+
+
+def parse_needed() -> bool:
+    """Whether the next dbt step would parse the project in full (checked without importing dbt)."""
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        return True
+    return not (parse_target(current_dbt_vars()) / "partial_parse.msgpack").exists()
+
+
+def prepare_in_background() -> threading.Thread | None:
+    """Parse the dbt project while the sources load, when the first dbt step would otherwise parse it in full (a
+    fresh clone, edited models, new vars, a new data dir): `dbt parse` is a process of its own on the other core,
+    and it does not open the warehouse the source runs write. Join the thread before anything else uses dbt."""
+    if not parse_needed():
+        return None
+
+    def work() -> None:
+        try:
+            project = dbt_project()  # parses when the manifest is older than the models
+            if parse_needed():
+                _parse(project)
+        except Exception:  # noqa: BLE001 - the dbt step parses again and reports what is wrong
+            pass
+
+    thread = threading.Thread(target=work, name="dbt-parse", daemon=True)
+    thread.start()
+    return thread
 
 
 def parse_target(dbt_vars: dict) -> Path:
