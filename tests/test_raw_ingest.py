@@ -311,25 +311,31 @@ def test_a_column_an_older_load_kept_is_dropped_when_its_rows_are_replaced(real_
 
 
 def test_a_file_loaded_slice_by_slice_gives_the_same_rows_as_at_once(real_snapshot, tmp_path, data_dir, monkeypatch):
-    """Big files are shaped and inserted a slice at a time (memory follows the slice, not the file): the rows,
-    their row numbers and duplicate hashes are those of a load in one piece, and the country filter holds."""
+    """Big files are shaped and inserted a slice at a time (memory follows the slice, not the file), and a big CSV
+    is held dictionary-encoded until then: the rows, their row numbers and duplicate hashes are those of a load in
+    one piece of plain strings, and the country filter holds."""
     import pipelines.lib.ingest as ingest
+    from pipelines.lib.readers import csv_bulk
 
     for kind, res_id, partition in (("presence", "eth_4w_2025_may_jul", "ETH"), ("needs", "hno_hpc_2024", "AFG")):
         cfg, res, root, _ = _good_and_bad(real_snapshot, tmp_path / res_id, kind, res_id)
         fetcher = SnapshotFetcher(root)
         loads = {}
-        for rows_per_slice in (10_000_000, 97):
+        for rows_per_slice, compact_above in ((10_000_000, 1 << 40), (97, 1 << 40), (97, 0)):
             monkeypatch.setattr(ingest, "SHAPE_ROWS", rows_per_slice)
+            monkeypatch.setattr(csv_bulk, "COMPACT_BYTES", compact_above)
+            ingest._read_cached.cache_clear()  # read again, held the other way
             with connect() as con:
                 ensure_raw_schema(con)
                 result = ingest_resource(con, fetcher, res, kind, partition, force=True)
-                loads[rows_per_slice] = (result.rows, con.execute(
+                loads[rows_per_slice, compact_above] = (result.rows, con.execute(
                     f"select * exclude (_loaded_at) from raw.{res.table} where _source_key = ? order by _row_number",
                     [res.id]).fetchall())
-        (n_once, once), (n_sliced, sliced) = loads[10_000_000], loads[97]
-        assert n_once == n_sliced == len(once) > 0, res_id
+        (n_once, once), (n_sliced, sliced) = loads[10_000_000, 1 << 40], loads[97, 1 << 40]
+        n_compact, compact = loads[97, 0]
+        assert n_once == n_sliced == n_compact == len(once) > 0, res_id
         assert sliced == once, res_id
+        assert compact == once, res_id
     # The multi-country HNO file spans several slices and keeps only the partition's country's rows.
     assert ingest.read_fetched(res, fetcher.fetch(res)).num_rows > max(len(once), 97 * 5)
     assert all("AFG" in r for r in once)

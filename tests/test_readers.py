@@ -574,7 +574,7 @@ def test_fast_and_exact_csv_paths_agree(tmp_path, monkeypatch):
         m.setattr(csv_bulk, "_read_python", no_fallback)
         fast = read_table(path, Layout())
     calls = []
-    monkeypatch.setattr(csv_bulk, "_read_duckdb", lambda *a: calls.append(a))  # returns None: not usable
+    monkeypatch.setattr(csv_bulk, "_read_duckdb", lambda *a, **k: calls.append(a))  # returns None: not usable
     exact = read_table(path, Layout())
     assert calls, "the fallback was not exercised"
     assert fast.table.equals(exact.table)
@@ -588,7 +588,7 @@ def test_fast_and_exact_paths_agree_on_every_real_csv(real_snapshot, monkeypatch
     paths = sorted(p for p in real_snapshot.rglob("*") if p.is_file() and p.suffix in (".csv", ".web app"))
     assert len(paths) > 100
     fast = {p: read_table(p, Layout()) for p in paths}
-    monkeypatch.setattr(csv_bulk, "_read_duckdb", lambda *a: None)
+    monkeypatch.setattr(csv_bulk, "_read_duckdb", lambda *a, **k: None)
     for p in paths:
         exact = read_table(p, Layout())
         assert exact.columns == fast[p].columns and exact.table.equals(fast[p].table), p

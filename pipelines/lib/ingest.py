@@ -220,10 +220,13 @@ def ingest_resource(
     loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     def batches():
+        nonlocal parsed
         for start in range(0, max(parsed.num_rows, 1), SHAPE_ROWS):
             part = _rows_of(parsed, start, SHAPE_ROWS)
             rows = filter_country(res, part, shape(part)[0], partition)
             yield add_lineage(rows, res, fetched, partition, loaded_at)
+        part = parsed = None  # every row handed over: the file's columns go before DuckDB commits
+        pa.default_memory_pool().release_unused()  # and back to the OS: Arrow's allocator would keep them
 
     n = replace_partition(con, table=res.table, rows=batches(), source_key=res.id, partition=partition,
                           fingerprint=fingerprint, started=started, **lineage)
@@ -231,8 +234,11 @@ def ingest_resource(
 
 
 def _rows_of(parsed: ParsedTable, start: int, length: int) -> ParsedTable:
-    """The same file's rows start..start+length (a zero-copy slice): shaped and loaded one slice at a time."""
-    return dataclasses.replace(parsed, table=parsed.table.slice(start, length))
+    """The same file's rows start..start+length: shaped and loaded one slice at a time. A big file's columns are
+    held dictionary-encoded (readers/csv_bulk.py): only this slice is decoded to plain strings."""
+    part = parsed.table.slice(start, length)
+    columns = [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in part.columns]
+    return dataclasses.replace(parsed, table=pa.table(columns, names=part.column_names))
 
 
 def resources_for_partition(resources: list[Resource], partition: str) -> list[Resource]:
