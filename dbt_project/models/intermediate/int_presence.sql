@@ -24,13 +24,24 @@
 --     excluded (`duplicate_row`) so it never counts twice; int_quality_issues__presence reports one row per file.
 --   * A row whose admin1 cannot be resolved is excluded (`admin_unmatched`). A row resolved at admin1 only is
 --     usable for admin1 coverage; coverage decides per country whether admin2 is needed.
-{#- The first row of the same file with the very same cells (row_hash: every cell, mapped or not). -#}
-{%- set first_copy = "case when row_hash is not null then min(_row_number) over (partition by _source_key, row_hash) end" %}
+{#- The first row of the same file with the very same cells (row_hash: every cell, mapped or not); null for a row
+    without a copy. -#}
+{%- set first_copy = "d.first_row" %}
 {%- set placeholders = "'not in the list', 'other', 'others', 'autre', 'autres', 'n/a', 'na', 'none', 'unknown', 'inconnu', 'tbc', 'tbd', '-', '0'" %}
 with source_rows as (
     select *
     from {{ ref('stg_hdx__presence') }}
     where {{ in_configured_countries('country_code') }}
+),
+
+-- Rows whose every cell repeats in the same file: an aggregate over the few repeated hashes, joined back. A
+-- window over every (wide) row sorted 9M rows through the spill folder (x5000: 96 s -> 61 s for this model).
+duplicate_firsts as (
+    select _source_key as dup_source_key, row_hash as dup_row_hash, min(_row_number) as first_row
+    from source_rows
+    where row_hash is not null
+    group by all
+    having count(*) > 1
 ),
 
 lookup as (
@@ -315,5 +326,8 @@ select
     row_hash,
     case when {{ first_copy }} < _row_number then {{ first_copy }} end as duplicate_of_row
 from normalised as n
+left join duplicate_firsts as d
+    on d.dup_source_key = n._source_key
+   and d.dup_row_hash = n.row_hash
 left join org_type_names as tn
     on tn.org_type_code = n.org_type_code
