@@ -277,13 +277,7 @@ def test_detect_changes_rules():
 
 def test_daily_schedule_requests_every_country_and_the_global_sources(snapshot_defs, instance):
     defs, cfg, _ = snapshot_defs
-    context = dg.build_schedule_context(
-        instance=instance,
-        scheduled_execution_time=dt.datetime(2026, 5, 1, 5, 0, tzinfo=dt.UTC),
-        repository_def=defs.get_repository_def(),
-        resources={"settings": defs.resources["settings"]},
-    )
-    result = daily_refresh.evaluate_tick(context)
+    result = daily_refresh.evaluate_tick(schedule_context(defs, instance, 1))
     assert summarise(result) == [(c, sorted([PRESENCE, NEEDS])) for c in cfg.countries] + [(None, GLOBAL_SOURCES)]
     assert all(r.tags[TRIGGER_TAG] == "schedule" for r in result.run_requests)
     assert [r.run_key for r in result.run_requests][-1] == "daily-20260501T050000Z:global-sources"

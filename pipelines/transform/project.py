@@ -48,11 +48,15 @@ def _newest_source_mtime() -> float:
     return max(newest, (DBT_PROJECT_DIR / "dbt_project.yml").stat().st_mtime)
 
 
+def _manifest_stale(manifest: Path) -> bool:
+    return not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime()
+
+
 def manifest_path() -> Path:
     """target/manifest.json, prepared first when the dbt sources are newer. A fresh manifest is read without
     importing dbt, so `clusterwatch --help` and `status` start fast."""
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime():
+    if not _manifest_stale(manifest):
         return manifest
     return Path(dbt_project().manifest_path)
 
@@ -66,8 +70,7 @@ def dbt_project():
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+    if _manifest_stale(project.manifest_path):
         _parse(project)
     return project
 
@@ -90,10 +93,8 @@ def _parse(project) -> None:
 
 def parse_needed() -> bool:
     """Whether the next dbt step would parse the project in full (checked without importing dbt)."""
-    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        return True
-    return not (parse_target(current_dbt_vars()) / "partial_parse.msgpack").exists()
+    return (_manifest_stale(DBT_PROJECT_DIR / "target" / "manifest.json")
+            or not (parse_target(current_dbt_vars()) / "partial_parse.msgpack").exists())
 
 
 def prepare_in_background() -> threading.Thread | None:
