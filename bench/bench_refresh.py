@@ -38,8 +38,10 @@ ANALYST_QUERIES = [
     "select donor, sum(amount_usd) from funding_flows group by 1 order by 2 desc limit 20",
     "select issue_code, severity, count(*) from quality_issues group by 1, 2",
     "select country_code, count(*) filter (where is_active) from cluster_activations group by 1",
-    "select c.country_code, count(distinct g.admin1_code) from coverage c join gaps g using (country_code)"
-    " group by 1",
+    # Each gap with its unit's coverage row (a join on the country alone would pair every row with every gap).
+    "select g.country_code, count(distinct g.admin1_code), sum(c.partner_count) from gaps g join coverage c"
+    " on c.country_code = g.country_code and c.admin_level = g.admin_level and c.admin1_code = g.admin1_code"
+    " and c.admin2_code is not distinct from g.admin2_code and c.sector_code = g.sector_code group by 1",
 ]
 
 
