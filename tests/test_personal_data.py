@@ -162,3 +162,7 @@ def test_planted_personal_data_is_removed_in_staging_and_reported(real_snapshot,
     ]
     assert not any("5123456" in i[6] or "@" in i[6] for i in issues)
     assert leaked == 0
+    # Source text only: the mapped columns are scanned, not the lineage columns nor the loader's row_hash.
+    scan = (work / "dbt_target" / "compiled" / "clusterwatch" / "models" / "staging" / "stg_raw__personal_data.sql"
+            ).read_text(encoding="utf-8")
+    assert "'field': 'org_name'" in scan and "'field': 'row_hash'" not in scan and "'field': '_" not in scan

@@ -1,20 +1,16 @@
 -- E-mail addresses and phone numbers found in the raw tables (macros/personal_data.sql): one row per raw row ×
 -- column that holds some. Staging reads every raw table through scrubbed_source, which removes them, so none
 -- reaches a mart; this model says where they were, for quality_issues (never what they were).
--- Every raw table (pipelines/lib/raw_tables.py RAW_TABLES; a test keeps the two lists equal) and every text
--- column of it except the lineage columns. A table, not a view: the scan runs a regular expression on every raw
--- text cell, once, not again for each test and reader of it.
+-- Every raw table (pipelines/lib/raw_tables.py RAW_TABLES; a test keeps the two lists equal) and every source
+-- text column of it (macros/personal_data.sql source_text_columns). A table, not a view: the scan runs a
+-- regular expression on every raw text cell, once, not again for each test and reader of it.
 {{ config(materialized='table') }}
 {%- set raw_tables = ['presence', 'hno_hpc', 'jiaf_pin', 'jiaf_severity', 'drought_needs', 'fts_globalcluster',
                       'fts_cluster', 'fts_plan', 'fts_plan_organisations', 'fts_flows', 'pcodes', 'pcode_lengths',
                       'population', 'population_wide', 'sectors', 'org_types', 'hpc_plans'] %}
 {%- for table in raw_tables %}
 {%- set relation = source('raw', table) %}
-{%- set text = [] %}
-{%- for c in (adapter.get_columns_in_relation(relation) if execute else [])
-       if c.dtype | upper in ('VARCHAR', 'TEXT') and not c.name.startswith('_') %}
-    {%- do text.append(c.name) %}
-{%- endfor %}
+{%- set text = source_text_columns(relation) %}
 select
     '{{ table }}' as source_table,
     _source_key,
