@@ -9,8 +9,8 @@ from dagster_dbt import get_asset_key_for_model
 from pipelines.publish.assets import build_publish_assets
 from pipelines.quality.checks import build_suite_checks
 from pipelines.quality.tables import PUBLISHED_TABLES
-from pipelines.schedules import SCHEDULES, refresh_job
 from pipelines.rebuild_sensor import rebuild_changed
+from pipelines.schedules import SCHEDULES, refresh_job
 from pipelines.sensors import SENSORS
 from pipelines.settings import ClusterwatchSettings, current_config, warehouse_resource
 from pipelines.sources import RAW_ASSETS
@@ -36,7 +36,7 @@ def build_definitions() -> dg.Definitions:
         # HDX datasets as external assets upstream of the raw ones (lineage only; Dagster never runs them)
         assets=[*hdx_source_specs(current_config()), *RAW_ASSETS, LOAD_FAILURES, admin_lookup, *dbt_steps, *build_publish_assets(marts, gating)],
         asset_checks=suites,
-        # Daily refresh and the HDX change sensor: one run per country partition, then one downstream run.
+        # The daily schedule and the HDX sensor load sources; rebuild_changed then builds what depends on changes.
         jobs=[refresh_job],
         schedules=SCHEDULES,
         sensors=[*SENSORS, rebuild_changed],

@@ -37,8 +37,8 @@ def _dagster_runs(limit: int = 5) -> list[dict]:
         import dagster as dg
         from dagster._core.events import DagsterEventType
 
-        from pipelines.interrupted import mark_interrupted_runs, writer_lock_if_free
         from pipelines.instance import open_instance
+        from pipelines.interrupted import mark_interrupted_runs, writer_lock_if_free
 
         instance = open_instance(home)
         with writer_lock_if_free() as free:

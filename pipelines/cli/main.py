@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.lib.config import ConfigError
 from pipelines.instance import dagster_home, open_instance
+from pipelines.lib.config import ConfigError
 from pipelines.lib.paths import DEFAULT_CONFIG, REPO_ROOT, data_dir
 from pipelines.settings import ENV_CONFIG, ENV_LIVE, ENV_SNAPSHOT
 
