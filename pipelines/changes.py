@@ -141,6 +141,11 @@ class RebuildPlan:
     new_day: bool  # as_of moved on: what reads var('as_of') is rebuilt
 
     @property
+    def nothing_loaded(self) -> bool:
+        """No raw asset has a data version yet: no source was ever loaded."""
+        return not any(v for k, v in self.current.items() if k not in (CODE, LOAD_FAILURES, AS_OF))
+
+    @property
     def nothing_to_do(self) -> bool:
         return not self.changed and not self.new_day
 

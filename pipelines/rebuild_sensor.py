@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import dagster as dg
 
 from pipelines.schedules import STAGE_TAG, TRIGGER_TAG, _asset_graph, refresh_job
-from pipelines.settings import ClusterwatchSettings, config_path_from_env, current_config
+from pipelines.settings import ClusterwatchSettings, current_config
 
 SENSOR_NAME = "rebuild_changed"
 _UNFINISHED = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -51,9 +50,8 @@ def rebuild_request(context, settings: ClusterwatchSettings) -> dg.RunRequest | 
     with writer_lock_if_free() as free:  # the plan reads the warehouse's load failures: not while the CLI writes
         if not free:
             return dg.SkipReason("a `clusterwatch refresh` is writing the warehouse: it rebuilds what it loads")
-        plan = plan_rebuild(instance, cfg, Path(settings.config_path) if settings.config_path
-                            else config_path_from_env(), RAW_ASSETS)
-    if not any(v for k, v in plan.current.items() if k.startswith("raw/") and "_load_failures" not in k):
+        plan = plan_rebuild(instance, cfg, settings.config_file(), RAW_ASSETS)
+    if plan.nothing_loaded:
         return dg.SkipReason("no source has been loaded yet: nothing to build")
     if plan.nothing_to_do:
         return dg.SkipReason("nothing changed since the last build: no dbt, checks or publication needed")

@@ -50,8 +50,11 @@ class ClusterwatchSettings(dg.ConfigurableResource):
             live=os.environ.get(ENV_LIVE, "") in ("1", "true", "yes"),
         )
 
+    def config_file(self) -> Path:
+        return Path(self.config_path) if self.config_path else config_path_from_env()
+
     def config(self) -> Config:
-        return current_config(Path(self.config_path) if self.config_path else None)
+        return current_config(self.config_file())
 
     def fetcher(self):
         from pipelines.lib.hdx.factory import make_fetcher

@@ -40,7 +40,7 @@ def _ensure_sample() -> None:
 
 
 def instance():
-    return open_instance(dagster_home())
+    return open_instance()
 
 
 def cmd_refresh(args) -> int:
