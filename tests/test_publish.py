@@ -351,6 +351,51 @@ def test_old_versions_are_pruned_but_current_ones_kept(data_dir):
     assert_published_whole(data_dir / "published", tables)
 
 
+def test_a_written_table_that_differs_from_its_mart_is_not_staged(data_dir, tmp_path):
+    """The re-read after writing: a parquet with one value changed (same row count), a CSV missing a row, or a
+    CSV record of another width is refused; the files as written pass, whatever their row order."""
+    from pipelines.publish.export import export_table, verify_table_dir
+    from pipelines.publish.files import PublishError
+    from pipelines.quality.tables import published_table
+
+    build_tiny_warehouse(data_dir / "warehouse.duckdb", flows=40)
+    table = published_table("funding_flows")
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        n = con.execute(f"select count(*) from {table.relation}").fetchall()[0][0]
+        written = tmp_path / "written"
+        export_table(con, table, written)
+        assert verify_table_dir(con, table, written, row_count=n)["row_count"] == n == 40
+
+        def copy_with(name: str, parquet_sql: str | None = None, csv_edit=None) -> Path:
+            d = tmp_path / name
+            d.mkdir()
+            for f in written.iterdir():
+                (d / f.name).write_bytes(f.read_bytes())
+            if parquet_sql:
+                src = f"read_parquet('{written / 'funding_flows.parquet'}')"
+                con.execute(f"copy ({parquet_sql.format(src=src)}) to '{d / 'funding_flows.parquet'}' (format parquet)")
+            if csv_edit:
+                lines = (d / "funding_flows.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+                (d / "funding_flows.csv").write_text("".join(csv_edit(lines)), encoding="utf-8")
+            return d
+
+        shuffled = copy_with("shuffled", "select * from {src} order by random()")
+        assert verify_table_dir(con, table, shuffled, row_count=n)["row_count"] == n
+        changed = copy_with("changed", "select * replace (case when flow_id = (select min(flow_id) from {src}) "
+                                       "then amount_usd + 1 else amount_usd end as amount_usd) from {src}")
+        with pytest.raises(PublishError, match="differs from the mart"):
+            verify_table_dir(con, table, changed, row_count=n)
+        short = copy_with("short", csv_edit=lambda lines: lines[:-1])
+        with pytest.raises(PublishError, match="has 39 data rows, expected 40"):
+            verify_table_dir(con, table, short, row_count=n)
+        wide = copy_with("wide", csv_edit=lambda lines: lines[:-1] + [lines[-1].rstrip("\n") + ",extra\n"])
+        with pytest.raises(PublishError, match="cannot be read back as CSV"):
+            verify_table_dir(con, table, wide, row_count=n)
+    finally:
+        con.close()
+
+
 def test_manifest_updates_are_serialised_by_a_lock(data_dir):
     """Two processes publishing at once: both tables end up in the manifest, nothing is lost."""
     tables = ["funding_by_cluster", "funding_flows"]

@@ -6,6 +6,8 @@ import os
 import shutil
 from pathlib import Path
 
+import duckdb
+
 from pipelines.lib.files import sha256_file
 from pipelines.lib.sql import quote_ident, quote_literal
 from pipelines.publish.files import PublishError, fsync_file
@@ -41,21 +43,24 @@ def csv_safe_select(con, parquet: Path) -> str:
     return ", ".join(out)
 
 
+def parquet_select(con, table: PublishedTable) -> str:
+    """The mart's columns as written to parquet: 128-bit integers (DuckDB's sum of BIGINT) would become DOUBLE
+    in parquet, so people counts are cast to BIGINT and stay integers."""
+    return ", ".join(
+        f"cast({quote_ident(name)} as bigint) as {quote_ident(name)}" if typ.upper() in ("HUGEINT", "UHUGEINT")
+        else quote_ident(name)
+        for name, typ, *_ in con.execute(f"describe {table.relation}").fetchall()
+    )
+
+
 def export_table(con, table: PublishedTable, out_dir: Path) -> dict:
     """Write <table>.parquet and <table>.csv (HXL row 2) into out_dir, from the mart, in a stable row order."""
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet = out_dir / f"{table.name}.parquet"
     csv_path = out_dir / f"{table.name}.csv"
     body = out_dir / f".{table.name}.csv.body"
-    # 128-bit integers (DuckDB's sum of BIGINT) would become DOUBLE in parquet: people counts stay integers.
-    types = con.execute(f"describe {table.relation}").fetchall()
-    select = ", ".join(
-        f"cast({quote_ident(name)} as bigint) as {quote_ident(name)}" if typ.upper() in ("HUGEINT", "UHUGEINT")
-        else quote_ident(name)
-        for name, typ, *_ in types
-    )
     con.execute(
-        f"copy (select {select} from {table.relation} order by all) to {quote_literal(parquet)} "
+        f"copy (select {parquet_select(con, table)} from {table.relation} order by all) to {quote_literal(parquet)} "
         "(format parquet, compression zstd)"
     )
     columns = _columns(con, parquet)
@@ -84,26 +89,41 @@ def verify_table_dir(con, table: PublishedTable, directory: Path, *, row_count: 
         if not p.exists():
             raise PublishError(f"{table.name}: {p.name} is missing from {directory}")
     src = f"read_parquet({quote_literal(parquet)})"
-    n = con.execute(f"select count(*) from {src}").fetchall()[0][0]
-    if n != row_count:
-        raise PublishError(f"{table.name}: {parquet.name} has {n:,} rows, expected {row_count:,}")
-    differ = con.execute(
-        f"select (select count(*) from (select * from {src} except all select * from {table.relation}))"
-        f" + (select count(*) from (select * from {table.relation} except all select * from {src}))"
-    ).fetchall()[0][0]
-    if differ:
-        raise PublishError(f"{table.name}: {parquet.name} differs from the mart in {differ:,} rows")
+    columns = _columns(con, parquet)
+    # The same rows, in any order: row count and the sum of every row's hash, on both sides. EXCEPT ALL both
+    # ways says the same but sorts every row twice (10 s for 1.5M funding flows; this takes 0.2 s).
+    row_hash = f"hash({', '.join(quote_ident(c) for c in columns)})"
+    written, mart = con.execute(
+        f"select (select [count(*), sum({row_hash})] from {src}),"
+        f" (select [count(*), sum({row_hash})] from (select {parquet_select(con, table)} from {table.relation}))"
+    ).fetchall()[0]
+    if written[0] != row_count:
+        raise PublishError(f"{table.name}: {parquet.name} has {written[0]:,} rows, expected {row_count:,}")
+    if written != mart:
+        raise PublishError(f"{table.name}: {parquet.name} differs from the mart (its rows' fingerprint does not match)")
     with open(csv_path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         header, tags = next(reader, None), next(reader, None)
-        csv_rows = sum(1 for _ in reader)
-    columns = _columns(con, parquet)
     if header != columns or tags != hxl_row(table.name, columns):
         raise PublishError(f"{table.name}: {csv_path.name} header or HXL row does not match the table's columns")
+    csv_rows = csv_data_rows(con, csv_path, len(columns))
     if csv_rows != row_count:
         raise PublishError(f"{table.name}: {csv_path.name} has {csv_rows:,} data rows, expected {row_count:,}")
     files = {}
     for p in sorted(directory.iterdir()):
         if p.is_file():
             files[p.name] = {"sha256": sha256_file(p), "bytes": p.stat().st_size}
-    return {"row_count": n, "columns": columns, "files": files}
+    return {"row_count": row_count, "columns": columns, "files": files}
+
+
+def csv_data_rows(con, csv_path: Path, width: int) -> int:
+    """The CSV's records after the header and HXL rows, read by DuckDB's parser as written (quoted newlines are
+    one record); a record of another width is an error, not a row."""
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    try:
+        return con.execute(
+            f"select count(*) from read_csv({quote_literal(csv_path)}, skip = 2, header = false, "
+            f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {columns})"
+        ).fetchall()[0][0]
+    except duckdb.Error as e:
+        raise PublishError(f"{csv_path.name} cannot be read back as CSV: {str(e).splitlines()[0]}") from e
