@@ -6,7 +6,8 @@
 #}
 {% macro _pd_email() %}'[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}'{% endmacro %}
 {% macro _pd_phone() %}'(^|[^0-9A-Za-z_.,-])(\+[0-9](?:[ .-]?\(?[0-9]\)?){7,14}|00[1-9][0-9](?:[ .-]?\(?[0-9]\)?){7,11}|\(?0[1-9][0-9]?\)?(?:[ .-]?[0-9]){7,9})([^0-9A-Za-z_]|$)'{% endmacro %}
-{% macro _pd_hint() %}'@|[0-9]([ ().-]*[0-9]){7}'{% endmacro %}
+{# Cheap test first (Python's HINT): an '@', or where a phone number could start. #}
+{% macro _pd_hint() %}'@|(^|[^0-9A-Za-z_.,-])(\+[0-9]|\(?0[0-9])'{% endmacro %}
 
 {# The text with e-mails removed, then phone numbers (twice: one number's closing character may open the next). #}
 {% macro _pd_removed(expr) -%}

@@ -28,7 +28,9 @@ PHONE = (
     r"([^0-9A-Za-z_]|$)"
 )
 PHONE_KEEP = r"\1\3"  # the characters around the number stay
-HINT = r"@|[0-9]([ ().-]*[0-9]){7}"  # cheap test first: an '@' or 8 digits close together
+# Cheap test first: an '@', or where a PHONE could start (+digit, or 0 and a digit, at the start or after a
+# character PHONE allows before a number). "8 digits close together" let every ISO date through to the full scan.
+HINT = r"@|(^|[^0-9A-Za-z_.,-])(\+[0-9]|\(?0[0-9])"
 EMPTY_BRACKETS = r"\([ ]*\)|\[[ ]*\]"
 SPACES = r"[ \t\r\n]+"
 LABEL_AT_END = r"(^|[^A-Za-z])([Ee]-?[Mm]ail|[Tt]el|[Pp]hone|[Mm]obile|[Mm]ob|[Cc]ontact|[Ww]hats[Aa]pp)[ .:;,/|(-]*$"
