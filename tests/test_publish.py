@@ -353,8 +353,9 @@ def test_old_versions_are_pruned_but_current_ones_kept(data_dir):
 
 def test_a_written_table_that_differs_from_its_mart_is_not_staged(data_dir, tmp_path):
     """The re-read after writing: a parquet with one value changed (same row count), a CSV missing a row, or a
-    CSV record of another width is refused; the files as written pass, whatever their row order."""
-    from pipelines.publish.export import export_table, verify_table_dir
+    CSV record of another width is refused; the files as written pass, whatever their row order, and a record
+    of several MB is one record."""
+    from pipelines.publish.export import csv_data_rows, export_table, verify_table_dir
     from pipelines.publish.files import PublishError
     from pipelines.quality.tables import published_table
 
@@ -392,6 +393,14 @@ def test_a_written_table_that_differs_from_its_mart_is_not_staged(data_dir, tmp_
         wide = copy_with("wide", csv_edit=lambda lines: lines[:-1] + [lines[-1].rstrip("\n") + ",extra\n"])
         with pytest.raises(PublishError, match="cannot be read back as CSV"):
             verify_table_dir(con, table, wide, row_count=n)
+    finally:
+        con.close()
+    # A record longer than DuckDB's default line limit (2 MB) still counts as one.
+    big = tmp_path / "big.csv"
+    big.write_text('a,b\n#x,#y\n1,"' + "x" * 3_000_000 + '"\n2,3\n', encoding="utf-8")
+    con = duckdb.connect()
+    try:
+        assert csv_data_rows(con, big, 2) == 2
     finally:
         con.close()
 

@@ -116,6 +116,9 @@ def verify_table_dir(con, table: PublishedTable, directory: Path, *, row_count: 
     return {"row_count": row_count, "columns": columns, "files": files}
 
 
+MAX_CSV_LINE = 1 << 30  # DuckDB's default is 2 MB; a coverage row's partner list alone can be 1 MB (x5000)
+
+
 def csv_data_rows(con, csv_path: Path, width: int) -> int:
     """The CSV's records after the header and HXL rows, read by DuckDB's parser as written (quoted newlines are
     one record); a record of another width is an error, not a row."""
@@ -123,7 +126,8 @@ def csv_data_rows(con, csv_path: Path, width: int) -> int:
     try:
         return con.execute(
             f"select count(*) from read_csv({quote_literal(csv_path)}, skip = 2, header = false, "
-            f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {columns})"
+            f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', columns = {columns}, "
+            f"max_line_size = {MAX_CSV_LINE})"
         ).fetchall()[0][0]
     except duckdb.Error as e:
         raise PublishError(f"{csv_path.name} cannot be read back as CSV: {str(e).splitlines()[0]}") from e
