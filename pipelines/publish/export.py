@@ -100,7 +100,8 @@ def verify_table_dir(con, table: PublishedTable, directory: Path, *, row_count: 
     if written[0] != row_count:
         raise PublishError(f"{table.name}: {parquet.name} has {written[0]:,} rows, expected {row_count:,}")
     if written != mart:
-        raise PublishError(f"{table.name}: {parquet.name} differs from the mart (its rows' fingerprint does not match)")
+        raise PublishError(f"{table.name}: {parquet.name} differs from the mart "
+                           "(the sums of its rows' hashes do not match)")
     with open(csv_path, encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         header, tags = next(reader, None), next(reader, None)
