@@ -1,6 +1,3 @@
--- A view: int_quality_issues stores these rows (x5000: 9.2M rows, written twice before).
-{{ config(materialized='view') }}
-
 -- Row-level problems of the 3W/4W presence rows, one row per source row × field (the quality_issues columns).
 --   admin p-codes   unmatched -> error (row unusable at that level); corrected (case/space, length converted,
 --                   name matched, taken from the admin2 parent, derived from the admin3 p-code; a region's
