@@ -28,17 +28,24 @@
     without a copy. -#}
 {%- set first_copy = "d.first_row" %}
 {%- set placeholders = "'not in the list', 'other', 'others', 'autre', 'autres', 'n/a', 'na', 'none', 'unknown', 'inconnu', 'tbc', 'tbd', '-', '0'" %}
-with source_rows as (
+-- source_rows is read whole once (by `admin`, inlined); the lookups read narrow_rows, the few columns they need,
+-- kept once. Left to itself DuckDB kept every column of every row for the six readers (x5000: 6 GB spilled).
+with source_rows as not materialized (
     select *
     from {{ ref('stg_hdx__presence') }}
     where {{ in_configured_countries('country_code') }}
+),
+
+narrow_rows as materialized (
+    select _source_key, row_hash, _row_number, country_code, admin3_code, sector, org_type, org_name, org_acronym
+    from source_rows
 ),
 
 -- Rows whose every cell repeats in the same file: an aggregate over the few repeated hashes, joined back. A
 -- window over every (wide) row sorted 9M rows through the spill folder (x5000: 96 s -> 61 s for this model).
 duplicate_firsts as (
     select _source_key as dup_source_key, row_hash as dup_row_hash, min(_row_number) as first_row
-    from source_rows
+    from narrow_rows
     where row_hash is not null
     group by all
     having count(*) > 1
@@ -69,7 +76,7 @@ admin3_parents as (
         r.admin3_code,
         u.pcode as admin2_pcode,
         u.parent_pcode as admin1_pcode
-    from source_rows as r
+    from narrow_rows as r
     join admin2_lengths as n
         on n.country_code = r.country_code
     join units as u
@@ -118,7 +125,7 @@ sector_aliases as (
 -- Sectors and organisation types are resolved once per distinct value, not once per row (files hold millions).
 sector_values as (
     select v.country_code, v.sector, {{ sector_code_of('s') }} as sector_code
-    from (select distinct country_code, sector from source_rows) as v
+    from (select distinct country_code, sector from narrow_rows) as v
     {{ sector_alias_join('sector_aliases', 's', 'v.sector', 'v.country_code') }}
 ),
 
@@ -130,7 +137,7 @@ org_type_aliases as (
 
 org_type_values as (
     select v.org_type, t.org_type_code
-    from (select distinct org_type from source_rows) as v
+    from (select distinct org_type from narrow_rows) as v
     left join org_type_aliases as t
         on t.alias_key = {{ normalise_key('v.org_type') }}
 ),
@@ -144,7 +151,7 @@ org_type_names as (
 -- Organisations are resolved once per distinct (country, name, acronym) as given.
 org_inputs as (
     select distinct country_code, org_name, org_acronym
-    from source_rows
+    from narrow_rows
 ),
 
 -- "Lhs (Rhs)": which side is the acronym? (an acronym has no run of 3+ lower-case letters)
