@@ -64,9 +64,9 @@ def test_python_and_dbt_rules_agree():
 
 def test_the_cheap_hint_never_misses_what_the_full_rule_finds():
     """Staging skips the full rule where HINT does not match (or, before it, where the text has no '@', '+' or
-    '0'), so both must hold for every text the rule changes or reports: checked on the cases and on 30,000 random phone-like strings (digits and separators, with or without a +, 0 or 00 start,
-    amid random characters).
-    The dbt macro carries the same pattern."""
+    '0'), so both must hold for every text the rule changes or reports. Checked on the cases and on 30,000 random
+    phone-like strings (digits and separators, with or without a +, 0 or 00 start, amid random characters). The
+    dbt macro carries the same pattern."""
     import random
 
     from pipelines.lib import personal_data as pd
