@@ -366,9 +366,9 @@ def test_schedule_and_sensor_timing_come_from_the_config():
     assert daily_refresh.cron_schedule == schedule.cron
     assert daily_refresh.execution_timezone == schedule.timezone
     # Settings compared with the config, not durations: each sensor polls as often as the config says.
+    configured = {"hdx_changes": schedule.sensor_interval_seconds, "rebuild_changed": schedule.rebuild_interval_seconds}
     polling = {s.name: s.minimum_interval_seconds for s in (hdx_changes, rebuild_changed)}
-    assert polling == {"hdx_changes": schedule.sensor_interval_seconds,
-                       "rebuild_changed": schedule.rebuild_interval_seconds}
+    assert polling == configured
     assert daily_refresh.job_name == hdx_changes.job_name == rebuild_changed.job_name == refresh_job.name
 
 
