@@ -30,8 +30,8 @@ class DuckDBSettings(BaseModel):
     threads: int = Field(2, ge=1, description="DuckDB worker threads per connection (the laptop's cores)")
     temp_directory: str = Field(DEFAULT_TEMP_DIRECTORY,
                                 description="where DuckDB spills, relative to the data directory")
-    dbt_threads: int = Field(1, ge=1, description="dbt nodes run at once inside the one dbt process (one writer); "
-                             "above 1, DuckDB may refuse concurrent catalog changes on a fresh warehouse")
+    dbt_threads: int = Field(2, ge=1, description="dbt nodes run at once inside the one dbt process (one writer, "
+                             "one cursor per thread): while one node's SQL runs, dbt prepares the next")
 
     def temp_path(self) -> Path:
         return (data_dir() / self.temp_directory).resolve()
