@@ -57,11 +57,12 @@ def shared_build(context, dbt, args: list[str], steps: list[DbtStep], key_of, ma
         return _BUILD[0]
     _BUILD.clear()
     nodes = run_selection(context, steps, key_of)
+    results = target / "run_results.json"
+    results.unlink(missing_ok=True)  # an earlier build's: a dbt that stops before writing its own must not look run
     invocation = dbt.cli([*args, "--select", fqn_selector(manifest, nodes)], manifest=manifest_path,
                          dagster_dbt_translator=translator, raise_on_error=False, target_path=target)
     events = list(invocation.stream_raw_events())
     error = invocation.get_error()
-    results = target / "run_results.json"
     status = ({r["unique_id"]: r["status"] for r in json.loads(results.read_text(encoding="utf-8"))["results"]}
               if results.exists() else {})
     _BUILD.append(SharedBuild(run_id, events, status, target, error, set(nodes)))
