@@ -1,5 +1,6 @@
 """The dbt project cut into Dagster steps (pipelines/transform/dbt_steps.py): each mart in its own step, every
-model built once, every dbt test (data and unit) run exactly once, in the step that builds the last of its parents."""
+model built once, every dbt test (data and unit) run exactly once, in the step that builds the last of its parents; a shared build
+that stopped early reports its models as not run."""
 from __future__ import annotations
 
 import json
@@ -60,3 +61,33 @@ def test_every_dbt_test_runs_once_and_each_mart_alone():
     assert {"coverage", "gaps", "funding_by_cluster", "funding_flows", "cluster_activations", "quality_issues"} <= set(marts)
     for name, step in marts.items():  # no step builds two marts
         assert [n for n in step.nodes if manifest["nodes"][n]["fqn"][1] == "marts"] == [f"model.clusterwatch.{name}"]
+
+
+def test_a_build_that_stops_before_running_never_reads_as_run(tmp_path):
+    """The shared build's statuses come from dbt's run_results.json. One left by an earlier build must not
+    vouch for a build that stopped before writing its own (a crash, a broken profile): its models are 'not run'."""
+    from types import SimpleNamespace
+
+    from pipelines.transform.dbt_shared import _BUILD, shared_build, step_broken_nodes
+
+    manifest = tiny_manifest()
+    steps = plan_steps(manifest, "keys", "first", "rest")
+    mart_a = next(s for s in steps if s.mart == "mart_a")
+    (tmp_path / "run_results.json").write_text(json.dumps(
+        {"results": [{"unique_id": uid, "status": "success"} for uid in manifest["nodes"]]}), encoding="utf-8")
+
+    class StoppedDbt:
+        def cli(self, args, **kwargs):
+            return SimpleNamespace(stream_raw_events=lambda: iter(()),
+                                   get_error=lambda: RuntimeError("dbt stopped before the first node"))
+
+    context = SimpleNamespace(run=SimpleNamespace(run_id="r1", asset_selection=None),
+                              selected_asset_keys={uid for uid in mart_a.nodes})
+    _BUILD.clear()
+    try:
+        build = shared_build(context, StoppedDbt(), ["build"], steps[1:], lambda uid: uid, manifest,
+                             tmp_path / "manifest.json", tmp_path, translator=None)
+        assert build.status == {} and not (tmp_path / "run_results.json").exists()
+        assert step_broken_nodes(context, build, mart_a, manifest, lambda uid: uid) == ["mart_a (not run)"]
+    finally:
+        _BUILD.clear()
