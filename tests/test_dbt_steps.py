@@ -1,6 +1,6 @@
 """The dbt project cut into Dagster steps (pipelines/transform/dbt_steps.py): each mart in its own step, every
-model built once, every dbt test (data and unit) run exactly once, in the step that builds the last of its parents; a shared build
-that stopped early reports its models as not run."""
+model built once, every dbt test (data and unit) run exactly once, in the step that builds the last of its parents.
+A shared build that stopped early reports its models as not run."""
 from __future__ import annotations
 
 import json
