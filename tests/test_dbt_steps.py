@@ -82,7 +82,7 @@ def test_a_build_that_stops_before_running_never_reads_as_run(tmp_path):
                                    get_error=lambda: RuntimeError("dbt stopped before the first node"))
 
     context = SimpleNamespace(run=SimpleNamespace(run_id="r1", asset_selection=None),
-                              selected_asset_keys={uid for uid in mart_a.nodes})
+                              selected_asset_keys=set(mart_a.nodes))
     _BUILD.clear()
     try:
         build = shared_build(context, StoppedDbt(), ["build"], steps[1:], lambda uid: uid, manifest,
