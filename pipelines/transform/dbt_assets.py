@@ -7,9 +7,7 @@ Two dbt invocations per run: the admin keys step, then one build shared by every
 
 import json
 import os
-import sys
-from functools import cached_property, lru_cache
-from pathlib import Path
+from functools import lru_cache
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
@@ -17,6 +15,7 @@ from dagster_dbt import DbtCliResource, dbt_assets, get_asset_key_for_model
 from pipelines.lib.paths import DBT_PROJECT_DIR
 from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
+from pipelines.transform.dbt_cli import ClusterwatchDbtCliResource
 from pipelines.transform.dbt_metadata import with_table_metadata
 from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
 from pipelines.transform.dbt_shared import shared_build, step_broken_nodes, step_events, unit_test_args
@@ -185,27 +184,6 @@ def mart_checks(steps: list[dg.AssetsDefinition], tables) -> tuple[dict, dict]:
             key=lambda k: k.name,
         )
     return keys, checks
-
-
-class ClusterwatchDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without two per-invocation costs this project does not need (seconds each):
-    the dbt adapter it builds in this process (profile, project and all base macros loaded) serves only
-    dagster-dbt's fetch_row_counts/fetch_column_metadata, never used here (dbt_metadata.py reads the warehouse
-    after dbt exits); and `dbt --version` in a subprocess, when the dbt beside this interpreter is the
-    dbt-core package installed with it."""
-
-    def _initialize_dbt_core_adapter(self, args):
-        return None
-
-    @cached_property
-    def _cli_version(self):
-        from importlib.metadata import version as installed
-
-        from packaging import version
-
-        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
-            return version.parse(installed("dbt-core"))
-        return super()._cli_version
 
 
 def dbt_resource() -> DbtCliResource:

@@ -80,12 +80,12 @@ def dbt_project():
 def _parse(project) -> None:
     """`dbt parse` with the config's vars in the refresh's own target folder, so that its dbt runs start from
     this parse instead of parsing the whole project again; the manifest is then copied where Dagster reads it."""
-    from dagster_dbt import DbtCliResource
+    from pipelines.transform.dbt_cli import ClusterwatchDbtCliResource
 
     os.environ.update(dbt_env())
     dbt_vars = current_dbt_vars()
     target = parse_target(dbt_vars)
-    DbtCliResource(project_dir=project).cli(["parse", "--quiet", "--vars", json.dumps(dbt_vars)],
+    ClusterwatchDbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(["parse", "--quiet", "--vars", json.dumps(dbt_vars)],
                                             target_path=target).wait()
     project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
     staged = project.manifest_path.with_suffix(".json.tmp")
