@@ -50,11 +50,21 @@ def _tests(column: dict) -> list:
     return list(column.get("data_tests") or column.get("tests") or [])
 
 
-def _accepted_values(column: dict) -> list | None:
+def _arguments(test: dict, kind: str) -> dict:
+    spec = test[kind] or {}
+    return {**(spec.get("arguments") or {}), **{k: v for k, v in spec.items() if k not in ("arguments", "name", "config")}}
+
+
+def _accepted_values(column: dict, model: dict) -> list | None:
+    """A column-level accepted_values test, or the column's list in the model-level accepted_values_columns test."""
     for t in _tests(column):
         if isinstance(t, dict) and "accepted_values" in t:
-            spec = t["accepted_values"] or {}
-            values = spec.get("values") or (spec.get("arguments") or {}).get("values")
+            values = _arguments(t, "accepted_values").get("values")
+            if values is not None:
+                return list(values)
+    for t in _tests(model):
+        if isinstance(t, dict) and "accepted_values_columns" in t:
+            values = (_arguments(t, "accepted_values_columns").get("values") or {}).get(column.get("name"))
             if values is not None:
                 return list(values)
     return None
@@ -70,8 +80,7 @@ def _not_null_columns(model: dict) -> set[str]:
     out: set[str] = set()
     for t in _tests(model):
         if isinstance(t, dict) and "not_null_columns" in t:
-            spec = t["not_null_columns"] or {}
-            out |= set(spec.get("column_names") or (spec.get("arguments") or {}).get("column_names") or [])
+            out |= set(_arguments(t, "not_null_columns").get("column_names") or [])
     return out
 
 
@@ -114,7 +123,7 @@ def table_docs(marts_dir: Path = MARTS_DIR) -> list[TableDoc]:
                     name=c["name"],
                     description=_one_line(c.get("description")),
                     data_type=c.get("data_type"),
-                    accepted_values=_accepted_values(c),
+                    accepted_values=_accepted_values(c, model),
                     not_null=_not_null(c, model),
                     in_contract=c["name"] in table.contract_columns,
                     hxl=hxl_tag(table.name, c["name"]),
