@@ -14,11 +14,22 @@ import dagster as dg
 from pipelines.transform.translator import render_vars
 
 
-def _table_metadata(con, node: Mapping[str, Any], values: Mapping[str, Any]) -> dict:
+def _columns_by_table(con, nodes: list[Mapping[str, Any]]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Each table's (column, type), in order, from one catalog query (one per table cost about 11 ms each)."""
+    wanted = {(n["schema"], n.get("alias") or n["name"]) for n in nodes}
+    rows = con.execute(
+        "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+        "where database_name = current_database() and schema_name in (select unnest(?::varchar[])) "
+        "order by schema_name, table_name, column_index", [sorted({s for s, _ in wanted})]).fetchall()
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for schema, table, column, data_type in rows:
+        if (schema, table) in wanted:
+            out.setdefault((schema, table), []).append((column, data_type))
+    return out
+
+
+def _table_metadata(con, node: Mapping[str, Any], columns: list[tuple[str, str]], values: Mapping[str, Any]) -> dict:
     schema, name = node["schema"], node.get("alias") or node["name"]
-    columns = con.execute(
-        "select column_name, data_type from information_schema.columns where table_schema = ? and table_name = ? "
-        "order by ordinal_position", [schema, name]).fetchall()
     if not columns:
         return {}
     documented = node.get("columns") or {}
@@ -43,10 +54,12 @@ def with_table_metadata(events: Iterable, nodes: Mapping[str, Mapping[str, Any]]
     extra = {}
     try:
         with connect(read_only=True) as con:
-            for e in wanted:
-                uid = e.metadata["unique_id"].value
-                if uid in nodes:
-                    extra[id(e)] = _table_metadata(con, nodes[uid], values)
+            known = [e for e in wanted if e.metadata["unique_id"].value in nodes]
+            columns = _columns_by_table(con, [nodes[e.metadata["unique_id"].value] for e in known])
+            for e in known:
+                node = nodes[e.metadata["unique_id"].value]
+                table = (node["schema"], node.get("alias") or node["name"])
+                extra[id(e)] = _table_metadata(con, node, columns.get(table, []), values)
     except Exception as exc:  # noqa: BLE001 - metadata is for the UI; never fail a build over it
         if log is not None:
             log.warning(f"row counts and column schemas not recorded: {exc}")
