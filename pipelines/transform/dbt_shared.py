@@ -74,7 +74,7 @@ def step_events(context, build: SharedBuild, step: DbtStep, manifest: dict, tran
     Only its own dbt results are converted (the others would each log an observation in this step)."""
     from dagster_dbt.asset_utils import get_asset_check_key_for_test
 
-    outputs = set(context.selected_output_names)
+    outputs = set(context.op_execution_context.selected_output_names)
     checks = set(context.selected_asset_check_keys)
 
     def mine(raw) -> bool:
