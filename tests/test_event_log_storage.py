@@ -32,3 +32,31 @@ def test_the_instance_writes_files_the_stock_storage_reads(data_dir):
     assert len(stock.get_asset_check_execution_history(check, limit=100)) == len(runs)
     assert instance.get_latest_data_version_record(key) is not None
     instance.dispose()
+
+
+def _file_shape(path) -> tuple:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return (con.execute("pragma journal_mode").fetchone(), con.execute("select version_num from alembic_version").fetchall(),
+                sorted(r[0] or "" for r in con.execute("select sql from sqlite_master")))
+    finally:
+        con.close()
+
+
+def test_a_new_runs_file_is_the_stock_classs_file(tmp_path):
+    """Each run's file is copied from one made once: the same tables, indexes, WAL mode and alembic revision as the
+    stock class makes, and the copy is not mistaken for a run."""
+    ours = PooledSqliteEventLogStorage(str(tmp_path / "ours"))
+    stock = SqliteEventLogStorage(str(tmp_path / "stock"))
+    for storage in (ours, stock):
+        for run_id in ("run-a", "run-b"):
+            with storage.run_connection(run_id):
+                pass
+    templates = list((tmp_path / "ours").glob(".run-template-*.db"))
+    assert len(templates) == 1
+    assert _file_shape(tmp_path / "ours" / "run-b.db") == _file_shape(tmp_path / "stock" / "run-b.db")
+    assert sorted(ours.get_all_run_ids()) == ["run-a", "run-b"]
+    assert not list((tmp_path / "ours").glob("*.tmp"))
+    ours.dispose()
