@@ -85,8 +85,8 @@ def _parse(project) -> None:
     os.environ.update(dbt_env())
     dbt_vars = current_dbt_vars()
     target = parse_target(dbt_vars)
-    ClusterwatchDbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(["parse", "--quiet", "--vars", json.dumps(dbt_vars)],
-                                            target_path=target).wait()
+    dbt = ClusterwatchDbtCliResource(project_dir=project, dbt_executable=dbt_executable())
+    dbt.cli(["parse", "--quiet", "--vars", json.dumps(dbt_vars)], target_path=target).wait()
     project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
     staged = project.manifest_path.with_suffix(".json.tmp")
     shutil.copyfile(target / "manifest.json", staged)

@@ -9,7 +9,7 @@
           arguments:
             values:
               admin_level: [1, 2]
-              need_measure: [people_in_need, severity]
+              need_measure: [in_need, affected, targeted]
 #}
 {% test accepted_values_columns(model, values) %}
 {%- for column, accepted in values.items() %}
