@@ -63,6 +63,7 @@ def funding_bars(t: ChartTable) -> tuple[str, str]:
 def coverage_heatmap(t: ChartTable) -> tuple[str, str]:
     import numpy as np
     from matplotlib.colors import LogNorm
+    from matplotlib.ticker import NullFormatter
 
     admins = sorted({r["admin"] for r in t.rows})
     sectors = sorted({r["sector"] for r in t.rows})
@@ -78,12 +79,16 @@ def coverage_heatmap(t: ChartTable) -> tuple[str, str]:
     if finite.size:
         norm = LogNorm(vmin=max(finite.min(), 1), vmax=max(finite.max(), 2))
         im = ax.imshow(grid, aspect="auto", cmap="YlOrRd", norm=norm, interpolation="nearest")
-        fig.colorbar(im, ax=ax, label="people in need per partner (log scale)", shrink=0.8)
+        bar = fig.colorbar(im, ax=ax, label="people in need per partner (log scale)", shrink=0.8)
+        # Plain figures (1,000, not 10³): no mathtext to typeset, and read as the table under the chart reads.
+        bar.ax.yaxis.set_major_formatter(lambda v, _: fmt_int(v))
+        bar.ax.yaxis.set_minor_formatter(NullFormatter())
     for (a, s), r in cell.items():  # need and no partner: the starkest cell, written out
         if r["people_in_need"] and r["partner_count"] == 0:  # None: no 3W/4W covers the cell, not "none"
             y, x = admins.index(a), sectors.index(s)
             ax.add_patch(_hatch(x, y))
-            ax.text(x, y, "none", ha="center", va="center", fontsize=6, color="#5a0000")
+            # Inside its cell: left out of the layout, which would measure every one of them.
+            ax.text(x, y, "none", ha="center", va="center", fontsize=6, color="#5a0000", in_layout=False)
     ax.set_xticks(range(len(sectors)), sectors, rotation=45, ha="right")
     ax.set_yticks(range(len(admins)), [_short(a, 22) for a in admins])
     ax.set_xlim(-0.5, len(sectors) - 0.5)
