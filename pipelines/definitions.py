@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 
 import dagster as dg
-from dagster_dbt import get_asset_key_for_model
 
 from pipelines.publish.assets import build_publish_assets
 from pipelines.quality.checks import build_suite_checks
@@ -16,17 +15,13 @@ from pipelines.settings import ClusterwatchSettings, current_config, warehouse_r
 from pipelines.sources import RAW_ASSETS
 from pipelines.sources.hdx_datasets import hdx_source_specs
 from pipelines.sources.raw_asset import LOAD_FAILURES
-from pipelines.transform.admin_lookup import build_admin_lookup
-from pipelines.transform.dbt_assets import build_admin_keys_dbt_assets, build_dbt_assets, dbt_resource, mart_checks
-from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
+from pipelines.transform.dbt_assets import build_dbt_assets, dbt_resource, mart_checks
 
 
 def build_definitions() -> dg.Definitions:
-    # dbt staging + int_admin_keys -> Python admin lookup -> the other dbt models, one step per mart
+    # dbt: staging and intermediate (the admin lookup among them, as Python models), then one step per mart
     # (transform/dbt_steps.py)
-    admin_keys = build_admin_keys_dbt_assets()
-    admin_lookup = build_admin_lookup(get_asset_key_for_model([admin_keys], ADMIN_KEYS_MODEL))
-    dbt_steps = [admin_keys, *build_dbt_assets()]
+    dbt_steps = build_dbt_assets()
     # The published marts' asset keys, as the dbt translator names them, and their blocking dbt tests.
     marts, dbt_checks = mart_checks(dbt_steps, PUBLISHED_TABLES)
     # Blocking: a mart whose suite fails is not published (its previous version stays current).
@@ -34,7 +29,7 @@ def build_definitions() -> dg.Definitions:
     gating = {t: [*dbt_checks[t], *(k for s in suites for k in s.check_keys if k.asset_key == marts[t])] for t in marts}
     return dg.Definitions(
         # HDX datasets as external assets upstream of the raw ones (lineage only; Dagster never runs them)
-        assets=[*hdx_source_specs(current_config()), *RAW_ASSETS, LOAD_FAILURES, admin_lookup, *dbt_steps, *build_publish_assets(marts, gating)],
+        assets=[*hdx_source_specs(current_config()), *RAW_ASSETS, LOAD_FAILURES, *dbt_steps, *build_publish_assets(marts, gating)],
         asset_checks=suites,
         # The daily schedule and the HDX sensor load sources; rebuild_changed then builds what depends on changes.
         jobs=[refresh_job],

@@ -211,15 +211,12 @@ def _summary(started: float, log: Path, failed: dict[str, str]) -> dict:
 
 
 def run_ingest(*, countries: list[str] | None = None, say=print, force: bool = False) -> dict[str, int]:
-    """The raw layer and the p-code lookup only, without Dagster (for debugging and development).
-
-    The lookup needs dbt's list of admin keys, so the dbt step before it runs too (transform/dbt_selections.py);
-    the rest of dbt does not."""
+    """The raw layer only, without Dagster (for debugging and development). A plain `dbt build` then builds
+    everything else, the admin lookup included (a dbt Python model)."""
     from pipelines.lib.config import SOURCE_KINDS
     from pipelines.lib.ingest import ingest_resource, resources_for_partition
     from pipelines.lib.warehouse import ALL_PARTITIONS, connect, ensure_raw_schema, table_row_counts, writer_lock
     from pipelines.settings import ClusterwatchSettings
-    from pipelines.transform.admin_lookup import refresh_admin_lookup_without_dagster
 
     settings = ClusterwatchSettings.from_env()
     cfg = settings.config()
@@ -237,8 +234,4 @@ def run_ingest(*, countries: list[str] | None = None, say=print, force: bool = F
                             say(f"  warning: {warning}")
                         state = "unchanged" if r.skipped else f"{r.seconds:.2f}s"
                         say(f"  {kind:12s} {res.id:28s} [{partition}] raw.{r.table}: {r.rows:,} rows ({state})")
-        # Closed first: dbt, a separate process, opens the warehouse (one writer at a time).
-        counts = refresh_admin_lookup_without_dagster(settings, say=say)
-        say(f"  admin lookup: {counts}")
-        with connect() as con:
             return table_row_counts(con)

@@ -63,7 +63,7 @@ class ClusterwatchSettings(dg.ConfigurableResource):
 
 
 def warehouse_resource(*, read_only: bool = False) -> DuckDBResource:
-    """The DuckDB warehouse under the data dir. Writers (raw loads, the admin lookup) take the read-write one;
+    """The DuckDB warehouse under the data dir. Writers (the raw loads) take the read-write one;
     checks and publish the read-only one. Every asset that opens it shares the `duckdb_warehouse` pool."""
     try:
         duckdb = current_config().duckdb

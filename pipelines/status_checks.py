@@ -7,7 +7,6 @@ refresh writes it, the rows are left out with a note, and nothing waits.
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 from pipelines.lib.paths import warehouse_path
@@ -20,9 +19,10 @@ ROW_CHARS = 240  # a failing row's first columns; status --json has them all
 def _test_files() -> dict[str, str]:
     """dbt test name -> the file that defines it (relative to the dbt project)."""
     from pipelines.quality.tables import manifest_path
+    from pipelines.transform.project import read_manifest
 
     try:
-        nodes = json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"].values()
+        nodes = read_manifest(manifest_path())["nodes"].values()
     except (OSError, ValueError, KeyError):
         return {}
     return {n["name"]: n.get("original_file_path") or "" for n in nodes if n.get("resource_type") == "test"}

@@ -29,11 +29,11 @@ def tiny_manifest() -> dict:
 
 
 def test_plan_on_a_small_graph():
-    steps = plan_steps(tiny_manifest(), "keys", "first", "rest")
+    steps = plan_steps(tiny_manifest(), "rest")
     names = {s.name: sorted(n.split(".")[-1] for n in s.nodes) for s in steps}
-    assert names == {"first": ["keys", "stg"], "rest": ["int", "seed"], "dbt_mart_a": ["mart_a"],
+    assert names == {"rest": ["int", "keys", "seed", "stg"], "dbt_mart_a": ["mart_a"],
                      "dbt_mart_b": ["int_after_a", "mart_b"]}
-    assert [s.mart for s in steps] == [None, None, "mart_a", "mart_b"]
+    assert [s.mart for s in steps] == [None, "mart_a", "mart_b"]
     by = {s.name: s for s in steps}
     # each step excludes what later steps build, so a test touching a later node waits for it
     assert by["rest"].exclude == "fqn:p.intermediate.int_after_a fqn:p.marts.mart_a fqn:p.marts.mart_b"
@@ -71,7 +71,7 @@ def test_a_build_that_stops_before_running_never_reads_as_run(tmp_path):
     from pipelines.transform.dbt_shared import _BUILD, shared_build, step_broken_nodes
 
     manifest = tiny_manifest()
-    steps = plan_steps(manifest, "keys", "first", "rest")
+    steps = plan_steps(manifest, "rest")
     mart_a = next(s for s in steps if s.mart == "mart_a")
     (tmp_path / "run_results.json").write_text(json.dumps(
         {"results": [{"unique_id": uid, "status": "success"} for uid in manifest["nodes"]]}), encoding="utf-8")
@@ -85,7 +85,7 @@ def test_a_build_that_stops_before_running_never_reads_as_run(tmp_path):
                               selected_asset_keys=set(mart_a.nodes))
     _BUILD.clear()
     try:
-        build = shared_build(context, StoppedDbt(), ["build"], steps[1:], lambda uid: uid, manifest,
+        build = shared_build(context, StoppedDbt(), ["build"], steps, lambda uid: uid, manifest,
                              tmp_path / "manifest.json", tmp_path, translator=None)
         assert build.status == {} and not (tmp_path / "run_results.json").exists()
         assert step_broken_nodes(context, build, mart_a, manifest, lambda uid: uid) == ["mart_a (not run)"]

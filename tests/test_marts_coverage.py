@@ -1,7 +1,7 @@
 """coverage, gaps and quality_issues built from the REAL HDX snapshot, checked against figures computed here,
 independently, from the raw files (python-calamine / csv), not from the warehouse.
 
-One session-scoped build: `clusterwatch ingest` (raw layer + admin lookup and the dbt models it reads) into a
+One session-scoped build: `clusterwatch ingest` (the raw layer) into a
 private data dir, then `dbt build` (models, data tests and unit tests). Skips when ../shared/hdx-snapshot is absent.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """P-code normalisation (pipelines/lib/pcode_levels.py, pcodes.py, pcode_lookup.py) on the real 3W files and on a
-small warehouse whose keys dbt lists (int_admin_keys).
+small warehouse where dbt lists the keys (int_admin_keys) and resolves them (the Python model int_admin_lookup).
 
 The real-data tests read the provider files directly (not through the raw loader) and skip when
 ../shared/hdx-snapshot is absent. Shares are printed (pytest -s) so they can be tracked.
@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.lib import pcodes as pc
 from pipelines.lib.pcode_levels import build_admin_levels
-from pipelines.lib.pcode_lookup import write_admin_lookup
+from pipelines.lib.pcode_lookup import in_scope, resolve_lookup, units_table
 from pipelines.lib.pcodes import KEY_COLUMNS, METHODS, resolve_admin
 from pipelines.lib.text import snake_case
 
@@ -341,26 +341,34 @@ def _make_raw(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"update raw.{table} set _dataset_id = 'test', _source_file = 'test.csv', _source_key = '{table}'")
 
 
+# The config's admin-name exceptions reach the Python model as a dbt var: this mapping resolves row 7.
+_ADMIN_NAMES = {"admin1": {"admin_name_mappings": {"TCD|Ouaddai Est": "TCD02"}}}
+
+
 @pytest.fixture(scope="module")
 def keyed_warehouse(tmp_path_factory) -> Path:
-    """The synthetic raw layer with int_admin_keys built by dbt, exactly as a refresh builds it (same selection)."""
+    """The synthetic raw layer with the admin lookup built by dbt (int_admin_keys, then the Python models
+    int_admin_lookup and int_admin_units), with TCD as the config's only country, as a refresh passes it."""
+    import json
     import os
     import subprocess
     import sys
 
     from pipelines.lib.paths import DBT_PROJECT_DIR
-    from pipelines.transform.dbt_selections import ADMIN_KEYS_SELECT
 
     work = tmp_path_factory.mktemp("keyed_warehouse")
     path = work / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         _make_raw(con)
+        con.execute("insert into raw.presence (country_code, admin1_name, org_name, sector, _row_number, _partition, "
+                    "_dataset_id, _source_file, _source_key) "
+                    "values ('TCD', 'Ouaddai Est', 'Org', 'Santé', '7', 'TCD', 'test', 'test.csv', 'presence')")
     env = {**os.environ, "CLUSTERWATCH_WAREHOUSE": str(path), "DBT_TARGET_PATH": str(work / "target"),
            "DBT_LOG_PATH": str(work / "logs"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     dbt = Path(sys.executable).parent / "dbt"
     proc = subprocess.run(
-        [str(dbt), "build", "--select", ADMIN_KEYS_SELECT, "--project-dir", str(DBT_PROJECT_DIR),
-         "--profiles-dir", str(DBT_PROJECT_DIR)],
+        [str(dbt), "build", "--select", "+int_admin_lookup +int_admin_units", "--project-dir", str(DBT_PROJECT_DIR),
+         "--profiles-dir", str(DBT_PROJECT_DIR), "--vars", json.dumps({"countries": ["TCD"], "admin_names": _ADMIN_NAMES})],
         env=env, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
@@ -368,13 +376,8 @@ def keyed_warehouse(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def warehouse(keyed_warehouse, tmp_path) -> duckdb.DuckDBPyConnection:
-    """A private copy of the keyed warehouse (tests write to it)."""
-    import shutil
-
-    path = tmp_path / "w.duckdb"
-    shutil.copy(keyed_warehouse, path)
-    con = duckdb.connect(str(path))
+def warehouse(keyed_warehouse) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(keyed_warehouse), read_only=True)
     yield con
     con.close()
 
@@ -382,51 +385,52 @@ def warehouse(keyed_warehouse, tmp_path) -> duckdb.DuckDBPyConnection:
 def test_every_staging_key_gets_exactly_one_lookup_row(warehouse):
     """The tie between the key's one definition (dbt macro admin_key_columns) and the resolver."""
     con = warehouse
-    result = write_admin_lookup(con, ["TCD"])
-    assert result["sources"] == {"drought_needs": 1, "hno_hpc": 3, "presence": 4}
-    assert result["keys"] == 8
+    per_source = dict(con.execute("select source_table, count(*) from intermediate.int_admin_lookup group by all").fetchall())
+    assert per_source == {"drought_needs": 1, "hno_hpc": 3, "presence": 5}
     # every key of int_admin_keys has its row, and nothing else is in the lookup
     assert con.execute(
-        "select count(*) from intermediate.int_admin_keys k full join normalised.admin_lookup l "
+        "select count(*) from intermediate.int_admin_keys k full join intermediate.int_admin_lookup l "
         "using (source_table, lookup_key) where k.lookup_key is null or l.lookup_key is null"
     ).fetchone() == (0,)
     # every staging row, whatever its source, finds exactly one lookup row on its admin_lookup_key
-    for table, model, n_rows in (("presence", "stg_hdx__presence", 6), ("hno_hpc", "stg_hno__needs", 3),
+    for table, model, n_rows in (("presence", "stg_hdx__presence", 7), ("hno_hpc", "stg_hno__needs", 3),
                                  ("drought_needs", "stg_drought__needs", 1)):
         matches = con.execute(
-            f"select count(l.lookup_key) from staging.{model} s left join normalised.admin_lookup l "
+            f"select count(l.lookup_key) from staging.{model} s left join intermediate.int_admin_lookup l "
             f"on l.source_table = '{table}' and l.lookup_key = s.admin_lookup_key group by s._row_number"
         ).fetchall()
         assert sorted(matches) == [(1,)] * n_rows, (table, matches)
 
 
-def test_write_admin_lookup(warehouse):
+def test_admin_lookup_model(warehouse):
     con = warehouse
-    write_admin_lookup(con, ["TCD"])
-    cols = [r[0] for r in con.execute("describe normalised.admin_lookup").fetchall()]
-    assert cols == ["source_table", "lookup_key", *KEY_COLUMNS, *pc.RESULT_COLUMNS]
+    cols = con.execute("select column_name, data_type from information_schema.columns "
+                       "where table_name = 'int_admin_lookup' order by ordinal_position").fetchall()
+    assert cols == [(c, "VARCHAR") for c in ["source_table", "lookup_key", *KEY_COLUMNS, *pc.RESULT_COLUMNS]]
     joined = con.execute(
         """
         select p._row_number, l.admin1_pcode, l.admin2_pcode, l.admin1_method, l.admin2_method, l.issue
         from staging.stg_hdx__presence p
-        left join normalised.admin_lookup l on l.source_table = 'presence' and l.lookup_key = p.admin_lookup_key
+        left join intermediate.int_admin_lookup l on l.source_table = 'presence' and l.lookup_key = p.admin_lookup_key
         where p.country_code = 'TCD'
         order by p._row_number
         """
     ).fetchall()
-    assert [r[0] for r in joined] == [1, 2, 3, 4, 5]
+    assert [r[0] for r in joined] == [1, 2, 3, 4, 5, 7]
     assert joined[0][1:5] == ("TCD01", None, "length_converted", "not_provided")
     assert joined[2][1:5] == ("TCD01", None, "length_converted", "not_provided")
     assert joined[3][1:5] == ("TCD01", "TCD0102", "name_matched", "name_matched")
     assert joined[4][1] is None and joined[4][3] == "unmatched" and joined[4][5] == "Unknown pcode TD77"
+    # the admin-name mapping of the var, not of the packaged admin_names.yaml
+    assert joined[5][1:4] == ("TCD02", None, "name_matched") and "admin_name_mappings" in joined[5][5]
     mli = con.execute(
-        "select admin1_pcode, admin1_method, issue from normalised.admin_lookup where country_code = 'MLI'"
+        "select admin1_pcode, admin1_method, issue from intermediate.int_admin_lookup where country_code = 'MLI'"
     ).fetchall()
     assert mli == [(None, "unmatched", "No COD p-codes loaded for country MLI")]
 
     hno = con.execute(
         "select admin1_code, admin2_code, admin1_pcode, admin2_pcode, admin1_method, admin2_method "
-        "from normalised.admin_lookup where source_table = 'hno_hpc'"
+        "from intermediate.int_admin_lookup where source_table = 'hno_hpc'"
     ).fetchall()
     assert set(hno) == {
         (None, None, None, None, "not_provided", "not_provided"),  # the national row
@@ -434,61 +438,26 @@ def test_write_admin_lookup(warehouse):
         ("TCD01", None, "TCD01", None, "exact", "not_provided"),
     }
     drought = con.execute(
-        "select lookup_key, admin1_pcode, admin2_pcode, admin2_method from normalised.admin_lookup "
+        "select lookup_key, admin1_pcode, admin2_pcode, admin2_method from intermediate.int_admin_lookup "
         "where source_table = 'drought_needs'"
     ).fetchall()
     # No country column: the partition is the country, and the key uses it.
     assert drought == [("TCD|TCD01|Alpha|TCD0102|Delta", "TCD01", "TCD0102", "exact")]
 
-    units = con.execute("select * from normalised.admin_units order by admin_level, pcode").fetchall()
+    units = con.execute("select * from intermediate.int_admin_units order by admin_level, pcode").fetchall()
     assert units[0] == ("TCD", 1, "TCD01", "Alpha", None)
     assert ("TCD", 2, "TCD0102", "Delta", "TCD01") in units
-    assert all(u[0] == "TCD" for u in units)
+    assert all(u[0] == "TCD" for u in units)  # the config's countries only: MLI's unit is not there
 
 
-def test_write_admin_lookup_without_keys_says_what_to_run(tmp_path):
-    from pipelines.lib.pcode_lookup import AdminKeysMissing
+def test_countries_in_scope_are_iso3_codes():
+    from pipelines.lib.pcode_lookup import in_scope
 
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    _make_raw(con)
-    with pytest.raises(AdminKeysMissing, match=r"dbt build --select \+int_admin_keys"):
-        write_admin_lookup(con, ["TCD"])
-
-
-def test_write_admin_lookup_is_atomic(warehouse, monkeypatch):
-    from pipelines.lib import pcode_lookup
-
-    con = warehouse
-    write_admin_lookup(con, ["TCD"])
-    before = con.execute("select count(*) from normalised.admin_lookup").fetchone()
-
-    def broken(_pcodes):
-        raise RuntimeError("boom")
-
-    con.execute("insert into intermediate.int_admin_keys values ('presence', 'TCD|TCD02||||', 'TCD', 'TCD02', NULL, NULL, NULL)")
-    monkeypatch.setattr(pcode_lookup, "admin_units", broken)
-    with pytest.raises(RuntimeError):
-        write_admin_lookup(con, ["TCD"])
-    assert con.execute("select count(*) from normalised.admin_lookup").fetchone() == before
-
-    # A failure inside the transaction rolls back the first table too.
-    monkeypatch.undo()
-
-    class Flaky:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
-
-        def execute(self, sql, *args):
-            if "normalised.admin_units" in sql:
-                raise RuntimeError("disk full")
-            return self.inner.execute(sql, *args)
-
-    with pytest.raises(RuntimeError, match="disk full"):
-        write_admin_lookup(Flaky(con), ["TCD"])
-    assert con.execute("select count(*) from normalised.admin_lookup").fetchone() == before
+    rel = duckdb.sql("select 'TCD' as location union all select ' tcd ' union all select 'MLI'")
+    assert sorted(in_scope(rel, ["tcd"]).fetchall()) == [(" tcd ",), ("TCD",)]
+    assert len(in_scope(rel, []).fetchall()) == 3  # no countries: all
+    with pytest.raises(ValueError, match="ISO3"):
+        in_scope(rel, ["TCD') or (1=1"])
 
 
 def _synthetic_levels(names):
@@ -566,15 +535,9 @@ def test_packaged_admin_names_load():
     assert {"south", "east", "nord"} <= set(names.fuzzy_keep_words)
 
 
-def test_write_admin_lookup_on_real_files(real_snapshot, pcode_tables, tmp_path, no_network):
+def test_resolve_lookup_on_real_files(real_snapshot, pcode_tables, no_network):
     """raw.pcodes built from the real list; keys from the real Chad and Somalia 3W."""
     pcodes, lengths = pcode_tables
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    con.execute("create schema raw")
-    con.register("p", pcodes)
-    con.register("l", lengths)
-    con.execute("create table raw.pcodes as select * from p")
-    con.execute("create table raw.pcode_lengths as select * from l")
     tcd = _sheet(real_snapshot / OPS / "3w_tcd_avr2025.xlsx", "3W Opérationnelle", skip_rows_after_header=1)
     som = _sheet(real_snapshot / OPS / "3w_operational_presence_dataset_january_april_2025.xlsx", "3W_Dataset_January - April 2025")
     presence = pd.concat(
@@ -587,15 +550,18 @@ def test_write_admin_lookup_on_real_files(real_snapshot, pcode_tables, tmp_path,
     # int_admin_keys as dbt would list them (the key's text does not matter to the resolver)
     presence.insert(0, "source_table", "presence")
     presence.insert(1, "lookup_key", ["|".join(v or "" for v in r) for r in presence[KEY_COLUMNS].itertuples(index=False)])
-    con.register("k", presence)
-    con.execute("create schema intermediate")
-    con.execute("create table intermediate.int_admin_keys as select * from k")
-    result = write_admin_lookup(con, ["TCD", "SOM"])
+    con = duckdb.connect()
+    con.register("p", pcodes)
+    con.register("l", lengths)
+    lookup, result = resolve_lookup(presence, in_scope(con.table("p"), ["TCD", "SOM"]).df(),
+                                    in_scope(con.table("l"), ["TCD", "SOM"]).df(), ["TCD", "SOM"], None)
+    con.register("lookup", lookup)
+    con.register("units", units_table(in_scope(con.table("p"), ["TCD", "SOM"]).df()))
     print("\nreal admin_lookup:", result["admin1"], result["admin2"])
     assert result["sources"]["presence"] == 23 + 100
     unmatched = con.execute(
-        "select count(*) from normalised.admin_lookup where admin1_pcode is null"
+        "select count(*) from lookup where admin1_pcode is null"
     ).fetchone()[0]
     assert unmatched == 0
-    n_units = con.execute("select count(*) from normalised.admin_units").fetchone()[0]
+    n_units = con.execute("select count(*) from units").fetchone()[0]
     assert n_units == 23 + 70 + 18 + 90  # TCD adm1+adm2, SOM adm1+adm2 (without the 'Unspecified' row)

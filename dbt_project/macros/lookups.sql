@@ -5,7 +5,7 @@
     name of the sectors seed too), then the parenthesised acronyms of both; sector_alias_join / sector_code_of: the join on it, a country's own alias first;
   - admin_key_columns(...): THE admin lookup key of a staging row, over the UNTRIMMED raw values
     (NULL and '' give the same key): admin_lookup_key, and admin_key_parts (the raw values, for int_admin_keys);
-  - admin_lookup_for(table): raw admin values of one raw table -> COD p-codes, from normalised.admin_lookup
+  - admin_lookup_for(table): raw admin values of one raw table -> COD p-codes, from int_admin_lookup
     (every key of int_admin_keys, resolved by pipelines/lib/pcodes with hdx-python-country), joined on
     admin_lookup_key; admin_lookup_columns(alias): the six columns a model takes from it;
   - reported_admin_level(alias, levels, names): the most detailed admin level a source row gives.
@@ -72,7 +72,7 @@
 
 {% macro admin_lookup_for(source_table) -%}
     select lookup_key, admin1_pcode, admin2_pcode, admin1_method, admin2_method, admin1_issue, admin2_issue
-    from {{ source('normalised', 'admin_lookup') }}
+    from {{ ref('int_admin_lookup') }}
     where source_table = '{{ source_table }}'
 {%- endmacro %}
 

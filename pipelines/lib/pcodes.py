@@ -1,8 +1,8 @@
 """P-code resolution: the ONE place admin codes and names from sources become COD p-codes.
 
 Every source (3W/4W presence, HNO, JIAF PiN, drought needs) reaches the marts through
-`normalised.admin_lookup` (pipelines/lib/pcode_lookup.py), which resolves every key of the dbt model
-int_admin_keys with `resolve_admin`; dbt joins on it and never re-implements the rules.
+the dbt Python model int_admin_lookup (pipelines/lib/pcode_lookup.py), which resolves every key of the dbt
+model int_admin_keys with `resolve_admin`; dbt joins on it and never re-implements the rules.
 
 The rules, tried in this order for each admin level, on DISTINCT source keys only:
 

@@ -6,7 +6,6 @@ relation is read from the manifest, never guessed).
 """
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 from pipelines.lib.sql import quote_ident
@@ -18,7 +17,9 @@ from pipelines.quality.tables import manifest_path
 def _relations() -> dict[str, str]:
     """Test name -> the relation holding its failing rows, for every test that stores them. Without the
     database part: the warehouse file is attached under another name outside dbt."""
-    manifest = json.loads(manifest_path().read_text(encoding="utf-8"))
+    from pipelines.transform.project import read_manifest
+
+    manifest = read_manifest(manifest_path())
     return {
         node["name"]: f"{quote_ident(node['schema'])}.{quote_ident(node['alias'])}"
         for node in manifest["nodes"].values()

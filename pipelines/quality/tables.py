@@ -10,7 +10,6 @@ A new mart with `meta.publish: true` is therefore published and checked without 
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -97,7 +96,9 @@ def tables_from_manifest(manifest: dict) -> tuple[PublishedTable, ...]:
 
 @lru_cache(maxsize=1)
 def published_tables() -> tuple[PublishedTable, ...]:
-    return tables_from_manifest(json.loads(manifest_path().read_text(encoding="utf-8")))
+    from pipelines.transform.project import read_manifest
+
+    return tables_from_manifest(read_manifest(manifest_path()))
 
 
 def __getattr__(name: str):

@@ -1,1 +1,1 @@
-"""Transform: the p-code lookup (Python, hdx-python-country) and the dbt models (staging -> intermediate -> marts)."""
+"""Transform: the dbt models (staging -> intermediate -> marts, the p-code lookup among them as Python models) as Dagster assets."""

@@ -2,7 +2,7 @@
 
 `dbt build` runs models and their tests; dagster-dbt turns error-severity tests into blocking asset checks.
 A failed step stops only what is downstream of it: one mart failing its tests blocks its own publication.
-Two dbt invocations per run: the admin keys step, then one build shared by every other step (dbt_shared.py).
+One dbt invocation per run, shared by every step (dbt_shared.py); the admin lookup is a dbt Python model in it.
 """
 
 import json
@@ -17,14 +17,12 @@ from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
 from pipelines.transform.dbt_cli import ClusterwatchDbtCliResource
 from pipelines.transform.dbt_metadata import with_table_metadata
-from pipelines.transform.dbt_selections import ADMIN_KEYS_MODEL
 from pipelines.transform.dbt_shared import shared_build, step_broken_nodes, step_events, unit_test_args
 from pipelines.transform.dbt_steps import DbtStep, plan_steps
 from pipelines.transform.dbt_vars import config_dbt_vars
-from pipelines.transform.project import dbt_env, dbt_executable, dbt_project, manifest_path, parse_target
+from pipelines.transform.project import dbt_env, dbt_executable, dbt_project, parse_target, read_manifest
 from pipelines.transform.translator import ClusterwatchDbtTranslator
 
-ADMIN_KEYS_STEP = "clusterwatch_dbt_admin_keys"
 REST_STEP = "clusterwatch_dbt"
 
 
@@ -44,13 +42,13 @@ def description_vars() -> dict:
 
 @lru_cache(maxsize=1)
 def dbt_nodes() -> dict:
-    return json.loads(manifest_path().read_text(encoding="utf-8"))["nodes"]
+    return read_manifest()["nodes"]
 
 
 @lru_cache(maxsize=1)
 def dbt_steps() -> tuple[DbtStep, ...]:
-    manifest = json.loads(dbt_project().manifest_path.read_text(encoding="utf-8"))
-    return tuple(plan_steps(manifest, ADMIN_KEYS_MODEL, ADMIN_KEYS_STEP, REST_STEP))
+    manifest = read_manifest(dbt_project().manifest_path)
+    return tuple(plan_steps(manifest, REST_STEP))
 
 
 def _failed_tests(events: list) -> list[str]:
@@ -94,25 +92,17 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: 
     dbt_args = ["build", "--vars", json.dumps(dbt_vars(settings))]
     target = parse_target(dbt_vars(settings))
     dbt_args += unit_test_args(context)
-    if step.name == ADMIN_KEYS_STEP:  # alone: the Python admin lookup runs between it and the rest
-        # Its events say all this step needs; writing manifest.json and run_results.json took about a second.
-        invocation = dbt.cli([*dbt_args, "--no-write-json"], context=context, raise_on_error=False,
-                             target_path=target)
-        events, error = invocation.stream(), None
-    else:  # the shared build of the run (transform/dbt_shared.py), this step's part of it
-        manifest, translator, key_of = _shared_build_inputs()
-        build = shared_build(context, dbt, dbt_args, list(dbt_steps()[1:]), key_of, manifest,
-                             dbt_project().manifest_path, target, translator)
-        events = step_events(context, build, step, manifest, translator, dbt_project())
-        broken = step_broken_nodes(context, build, step, manifest, key_of)
-        error = f"{', '.join(broken)}" if broken else None
-        invocation = None
+    # The shared build of the run (transform/dbt_shared.py), this step's part of it.
+    manifest, translator, key_of = _shared_build_inputs()
+    build = shared_build(context, dbt, dbt_args, list(dbt_steps()), key_of, manifest, dbt_project().manifest_path,
+                         target, translator)
+    events = step_events(context, build, step, manifest, translator, dbt_project())
+    broken = step_broken_nodes(context, build, step, manifest, key_of)
+    error = f"{', '.join(broken)}" if broken else None
     # Held until dbt has exited: the tables' row counts and column types are read from the warehouse then.
     seen = with_table_metadata(events, dbt_nodes(), description_vars(), log=context.log)
     yield from seen
     failed = _failed_tests(seen)
-    if invocation is not None:
-        error = invocation.get_error()
     if not failed and error is None:
         return
     what = f"dbt test(s) failed: {', '.join(failed)}" if failed else f"dbt build failed: {error}"
@@ -127,7 +117,7 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: 
 def _shared_build_inputs():
     """The manifest, the translator and each node's asset key, for the shared build's steps."""
     project = dbt_project()
-    manifest = json.loads(project.manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(project.manifest_path)
     translator = ClusterwatchDbtTranslator(current_config(), description_vars())
     keys: dict[str, dg.AssetKey] = {}
 
@@ -157,14 +147,9 @@ def _asset_step(step: DbtStep) -> dg.AssetsDefinition:
     return _step
 
 
-def build_admin_keys_dbt_assets() -> dg.AssetsDefinition:
-    """The dbt step before the Python admin lookup: int_admin_keys and the staging models it reads."""
-    return _asset_step(dbt_steps()[0])
-
-
 def build_dbt_assets() -> list[dg.AssetsDefinition]:
-    """Every other dbt model (they join normalised.admin_lookup): the rest of staging/intermediate, then each mart."""
-    return [_asset_step(s) for s in dbt_steps()[1:]]
+    """Every dbt model: staging and intermediate in one step, then one step per mart."""
+    return [_asset_step(s) for s in dbt_steps()]
 
 
 def mart_checks(steps: list[dg.AssetsDefinition], tables) -> tuple[dict, dict]:

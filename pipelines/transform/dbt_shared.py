@@ -1,8 +1,7 @@
-"""One `dbt build` per Dagster run for all the dbt steps after the admin lookup; each step replays its part.
+"""One `dbt build` per Dagster run for all the dbt steps; each step replays its part.
 
-Each dbt invocation pays a process start and a manifest load (seconds each), and the steps after the admin
-lookup (the shared models, then one per mart: transform/dbt_steps.py) used to run one each. Now the first of
-them to run builds, at once, everything the run selected from all of them: dbt orders the nodes and, when a
+Each dbt invocation pays a process start and a manifest load (seconds each), and the steps (the shared
+models, then one per mart: transform/dbt_steps.py) used to run one each. Now the first of them to run builds, at once, everything the run selected from all of them: dbt orders the nodes and, when a
 test fails, skips only what is downstream of it. Each step then turns the results of its own models and tests
 into its Dagster events and fails exactly when it would have failed running dbt alone (run_results.json says
 which of its nodes errored or were skipped), so a mart whose test fails still blocks only its own publication.

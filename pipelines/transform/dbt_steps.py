@@ -1,11 +1,10 @@
 """How the dbt project is cut into Dagster steps (plain functions over dbt's manifest; no Dagster here).
 
-    1. the admin keys: int_admin_keys and what it is built from      (then the Python admin lookup runs)
-    2. the rest of staging and intermediate (they join the admin lookup)
-    3. one step per mart, upstream marts first
+    1. staging and intermediate (the admin lookup among them: dbt Python models)
+    2. one step per mart, upstream marts first
 
 A failed step stops only what is downstream of it, so a mart failing its dbt tests blocks its own publication
-(and that of marts built on it) while the other marts publish. Steps 2 and 3 share one `dbt build` per run
+(and that of marts built on it) while the other marts publish. The steps share one `dbt build` per run
 (transform/dbt_shared.py); each step reports, and fails on, its own part of it. A model built on one mart and needed by another
 (the quality issues found in coverage) goes with the first mart, in build order, that needs it.
 
@@ -46,12 +45,10 @@ def fqn_selector(manifest: dict, ids) -> str:
     return " ".join(sorted("fqn:" + ".".join(manifest["nodes"][i]["fqn"]) for i in ids))
 
 
-def plan_steps(manifest: dict, first_model: str, first_name: str, rest_name: str) -> list[DbtStep]:
-    """The steps in build order: `first_model` and its ancestors, then the rest, then one step per mart."""
+def plan_steps(manifest: dict, rest_name: str) -> list[DbtStep]:
+    """The steps in build order: everything the marts do not own, then one step per mart."""
     nodes = {k: v for k, v in manifest["nodes"].items() if v["resource_type"] in BUILT}
     keep, parents, children = set(nodes), manifest["parent_map"], manifest["child_map"]
-    (first_id,) = [k for k, v in nodes.items() if v["name"] == first_model and v["resource_type"] == "model"]
-    first = {first_id} | _reach({first_id}, parents, keep)
     marts = [k for k, v in nodes.items() if v["resource_type"] == "model" and v["fqn"][1:2] == [MARTS_FOLDER]]
     ancestors = {m: _reach({m}, parents, keep) for m in marts}
     marts.sort(key=lambda m: (len(ancestors[m] & set(marts)), nodes[m]["name"]))  # upstream marts first
@@ -60,8 +57,8 @@ def plan_steps(manifest: dict, first_model: str, first_name: str, rest_name: str
         needing = [m for m in marts if node in ancestors[m]]
         owner = needing[0] if needing else [m for m in marts if m in _reach({node}, parents, keep)][-1]
         owned[owner].add(node)
-    rest = keep - first - set().union(*owned.values())
-    steps = [(first_name, first, None), (rest_name, rest, None)]
+    rest = keep - set().union(*owned.values())
+    steps = [(rest_name, rest, None)]
     steps += [(f"dbt_{nodes[m]['name']}", owned[m], nodes[m]["name"]) for m in marts]
     out = []
     for i, (name, ids, mart) in enumerate(steps):

@@ -17,4 +17,5 @@ def config_dbt_vars(cfg) -> dict:
         "gap_severity_weights": {str(k): w for k, w in cfg.gaps.severity_weights.items()},
         "sector_aliases": [a.model_dump(include={"alias", "sector", "country"}) for a in cfg.sector_aliases],
         "needs_duplicates": cfg.needs_duplicates,
+        "admin_names": cfg.admin_name_rules().model_dump(mode="json"),
     }

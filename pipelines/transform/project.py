@@ -63,6 +63,19 @@ def manifest_path() -> Path:
     return Path(dbt_project().manifest_path)
 
 
+def read_manifest(path: Path | None = None) -> dict:
+    """The parsed manifest (`manifest_path()` unless given), read once per version of the file: it is a few MB
+    of JSON, and the definitions, the dbt steps and the checks all read it. Callers must not change it."""
+    path = Path(path or manifest_path())
+    stat = path.stat()
+    return _read_manifest(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=2)
+def _read_manifest(path: str, _mtime_ns: int, _size: int) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 @lru_cache(maxsize=1)
 def dbt_project():
     """The DbtProject (dagster_dbt imports dbt: only the steps that run dbt call this)."""

@@ -1,5 +1,5 @@
 -- Every distinct admin key of the sources with admin units, one row per (source_table, lookup_key): the list
--- the Python resolver (pipelines/lib/pcodes) turns into normalised.admin_lookup. The key itself is defined once,
+-- the Python resolver (pipelines/lib/pcodes) turns into int_admin_lookup. The key itself is defined once,
 -- by the admin_key_columns macro in the staging models; NULL and '' give the same key, so the raw values are
 -- any one of the rows'. No country filter: keys of other countries are kept and reported as unmatched.
 {%- set keyed_sources = [

@@ -12,7 +12,7 @@
 --     summed: the larger Affected is kept, the other is `superseded`.
 --   * One row per woreda and cluster: a repeat identical to an earlier row is `duplicate_row` (dropped), the same
 --     woreda and cluster with different figures is `duplicate_conflict` on every copy (none used), before any sum.
---   * Rows are woredas (admin3); the admin2 p-code (zone) comes from normalised.admin_lookup on the row's
+--   * Rows are woredas (admin3); the admin2 p-code (zone) comes from int_admin_lookup on the row's
 --     admin1/admin2 codes. int_needs sums woredas to their zone (admin2).
 with source_rows as (
     select *

@@ -7,7 +7,7 @@
 --     an intersectoral figure.
 --   * Other clusters map to sector codes through the sector_aliases seed on normalise_key(Cluster), or on
 --     normalise_key(Description) when Cluster is blank. Unknown -> excluded (`unknown_sector`), reported.
---   * Admin unit from normalised.admin_lookup; reported level = 2 when an admin2 code/name is given, 1 when
+--   * Admin unit from int_admin_lookup; reported level = 2 when an admin2 code/name is given, 1 when
 --     only admin1, 0 (national) otherwise. A level whose p-code did not resolve -> excluded (`admin_unmatched`).
 --   * In Need not a number -> excluded (`non_numeric`); no In Need, Targeted or Reached -> `no_figures`.
 --   * One total row per unit, cluster, description and category (the file's grain), before any sum: a repeat

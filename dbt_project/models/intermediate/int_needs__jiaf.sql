@@ -9,7 +9,7 @@
 --     not a number -> excluded (`non_numeric`). Empty cells give no row.
 --   * Reported admin level from the p-code columns that are filled: 3 when Admin 3 P-Code is, 2 when Admin 2
 --     P-Code is, 1 when only Admin 1 P-Code is (SOM rows have admin2 codes and a blank Admin 1 P-Code: level 2,
---     admin1 from the lookup's parent). Admin 1/2 p-codes come from normalised.admin_lookup (TCD0101-style
+--     admin1 from the lookup's parent). Admin 1/2 p-codes come from int_admin_lookup (TCD0101-style
 --     ISO3-prefixed codes resolve as they are). Level-3 rows keep their admin2 p-code; int_needs sums them.
 --   * The Refugee column is a population group, not a cluster: its rows keep population_group = 'refugees'
 --     (sector Multi, the refugee response); Final PiN excludes refugees, so it is never added to them.

@@ -1,7 +1,7 @@
 -- 3W/4W presence, normalised: one row per raw presence row (usable or not), with canonical admin p-codes,
 -- sector code and a deduplicated organisation.
 -- Rules:
---   * Admin units come from normalised.admin_lookup (exact, case fixed, length converted `TD19` -> `TCD19`,
+--   * Admin units come from int_admin_lookup (exact, case fixed, length converted `TD19` -> `TCD19`,
 --     name matched, admin1 from the admin2 parent). When a row gives an admin3 p-code (Ethiopia's 4W:
 --     WoredaPcod `ET010211`), admin2 is its parent: the code cut to the country's admin2 p-code length
 --     (country + admin1 + admin2 lengths of the p-code lengths file, first alternative) and found among the COD
@@ -57,7 +57,7 @@ lookup as (
 
 units as (
     select country_code, admin_level, pcode, name, parent_pcode
-    from {{ source('normalised', 'admin_units') }}
+    from {{ ref('int_admin_units') }}
 ),
 
 admin2_lengths as (

@@ -23,7 +23,7 @@ with components as (
 
 lookup as (
     select source_table, lookup_key, admin1_code, admin1_name, admin2_code, admin2_name
-    from {{ source('normalised', 'admin_lookup') }}
+    from {{ ref('int_admin_lookup') }}
 ),
 
 source_rows as (

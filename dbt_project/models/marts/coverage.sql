@@ -160,7 +160,7 @@ joined as (
 
 units as (
     select country_code, admin_level, pcode, name
-    from {{ source('normalised', 'admin_units') }}
+    from {{ ref('int_admin_units') }}
 ),
 
 sectors as (

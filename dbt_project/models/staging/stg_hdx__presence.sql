@@ -1,6 +1,6 @@
 -- 3W/4W operational presence: one row per raw.presence row, renamed and typed. Text is trimmed (blank -> null);
 -- people figures are parsed with parse_count and also kept as given (*_raw) so that intermediate models can
--- report values that are not numbers. admin_lookup_key (with admin_key_parts) is the join key to normalised.admin_lookup,
+-- report values that are not numbers. admin_lookup_key (with admin_key_parts) is the join key to int_admin_lookup,
 -- computed from the UNTRIMMED raw values by the admin_key_columns macro (int_admin_keys lists every key).
 select
     upper(nullif(trim(country_code), '')) as country_code,
