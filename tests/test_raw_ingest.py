@@ -339,3 +339,17 @@ def test_a_file_loaded_slice_by_slice_gives_the_same_rows_as_at_once(real_snapsh
     # The multi-country HNO file spans several slices and keeps only the partition's country's rows.
     assert ingest.read_fetched(res, fetcher.fetch(res)).num_rows > max(len(once), 97 * 5)
     assert all("AFG" in r for r in once)
+
+
+def test_the_lookup_tables_of_older_versions_are_dropped(tmp_path):
+    """The p-code lookup lived in schema `normalised`, written by Python, before it became dbt models: a
+    warehouse from then loses that stale copy at its next load, and nothing else."""
+    with connect(tmp_path / "w.duckdb") as con:
+        con.execute("create schema normalised")
+        con.execute("create table normalised.admin_lookup as select 'presence' as source_table")
+        con.execute("create schema intermediate")
+        con.execute("create table intermediate.int_admin_lookup as select 'presence' as source_table")
+        ensure_raw_schema(con)
+        schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas() where not internal").fetchall()}
+        assert "normalised" not in schemas and {"raw", "intermediate"} <= schemas
+        assert con.execute("select count(*) from intermediate.int_admin_lookup").fetchone() == (1,)

@@ -141,6 +141,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     from pipelines.lib.load_failures import ensure_load_failures
 
     con.execute("create schema if not exists raw")
+    # Where the p-code lookup was written before it became the dbt models int_admin_lookup/int_admin_units:
+    # a stale copy that nothing reads any more.
+    con.execute("drop schema if exists normalised cascade")
     con.execute(_LOADS_DDL)
     ensure_load_failures(con)
     have = raw_columns(con)
