@@ -30,14 +30,15 @@ _SEP = "|"
 _READS_AS_OF = re.compile(r"""var\(\s*['"]as_of['"]""")
 
 
-def code_version(config_file: Path) -> str:
+def code_version(config_file: Path, also: tuple[Path, ...] = ()) -> str:
     """A hash of what turns raw rows into published tables: the pipeline code, the dbt project (models,
-    seeds, macros, tests), the reference data and the config in force. Editing any of them rebuilds all."""
+    seeds, macros, tests), the reference data, the config in force and `also` (the files it names, such as its
+    admin-name rules). Editing any of them rebuilds all."""
     h = hashlib.sha256()
     folders = [REPO_ROOT / "pipelines", REFERENCE_DIR] + [DBT_PROJECT_DIR / s for s in ("models", "macros", "seeds",
                                                                                          "tests")]
     files = [p for f in folders for p in f.rglob("*") if p.is_file() and p.suffix != ".pyc"]
-    for p in sorted([*files, DBT_PROJECT_DIR / "dbt_project.yml", Path(config_file)]):
+    for p in sorted([*files, DBT_PROJECT_DIR / "dbt_project.yml", Path(config_file), *map(Path, also)]):
         h.update(str(p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p.name).encode())
         h.update(hashlib.sha256(p.read_bytes()).digest())
     return h.hexdigest()[:20]
@@ -169,7 +170,9 @@ def plan_rebuild(instance: dg.DagsterInstance, cfg, config_file: Path, raw_asset
     code and the day, compared with what the last good downstream run (and any failed since) was built from."""
     from pipelines.transform.dbt_vars import config_dbt_vars
 
-    current = {**raw_data_versions(instance, raw_assets, cfg.countries), CODE: code_version(config_file),
+    rules = cfg.admin_names_file()
+    current = {**raw_data_versions(instance, raw_assets, cfg.countries),
+               CODE: code_version(config_file, (rules,) if rules else ()),
                LOAD_FAILURES: load_failures_version(), AS_OF: config_dbt_vars(cfg)["as_of"]}
     built_from = built_from_since_last_success(instance)
     # A first build and changed code or config rebuild everything (also what no raw data feeds: seeds).

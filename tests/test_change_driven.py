@@ -189,3 +189,9 @@ def test_editing_the_config_changes_the_code_version(tmp_path):
     assert code_version(cfg) == before
     cfg.write_bytes(DEFAULT_CONFIG.read_bytes() + b"\n# edited\n")
     assert code_version(cfg) != before
+    # a file the config names, outside the project (its admin-name rules), counts too
+    rules = tmp_path / "admin_names.yaml"
+    rules.write_text("fuzzy_keep_words: [north]\n", encoding="utf-8")
+    with_rules = code_version(cfg, (rules,))
+    rules.write_text("fuzzy_keep_words: [north, south]\n", encoding="utf-8")
+    assert code_version(cfg, (rules,)) != with_rules

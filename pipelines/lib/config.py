@@ -334,11 +334,16 @@ class Config(_Strict):
             if c not in with_presence and (c in needs_countries or multi_country_needs)
         ]
 
-    def admin_name_rules(self) -> AdminNames:
+    def admin_names_file(self) -> Path | None:
+        """The admin-name rules file the config names (None: the packaged pipelines/config/admin_names.yaml)."""
         if self.admin_names is None:
-            return default_admin_names()
+            return None
         base = self.source_path.parent if self.source_path else Path.cwd()
-        return load_admin_names(base / self.admin_names)
+        return base / self.admin_names
+
+    def admin_name_rules(self) -> AdminNames:
+        path = self.admin_names_file()
+        return default_admin_names() if path is None else load_admin_names(path)
 
     def snapshot_root(self) -> Path | None:
         if self.snapshot is None:
