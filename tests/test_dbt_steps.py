@@ -91,3 +91,19 @@ def test_a_build_that_stops_before_running_never_reads_as_run(tmp_path):
         assert step_broken_nodes(context, build, mart_a, manifest, lambda uid: uid) == ["mart_a (not run)"]
     finally:
         _BUILD.clear()
+
+
+def test_dbt_imports_this_checkouts_pipelines_and_the_env_is_stable(monkeypatch):
+    """The p-code lookup is a dbt Python model that imports `pipelines`: dbt's process must find this checkout,
+    whatever else is installed. Putting the env in os.environ (as the steps do) must not change it again: it
+    is part of the key of dbt's parse folder, and a new key would parse the whole project again."""
+    import os
+
+    from pipelines.lib.paths import REPO_ROOT
+    from pipelines.transform.project import dbt_env
+
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    first = dbt_env()
+    assert first["PYTHONPATH"].split(os.pathsep) == [str(REPO_ROOT), "/elsewhere"]
+    monkeypatch.setenv("PYTHONPATH", first["PYTHONPATH"])
+    assert dbt_env() == first

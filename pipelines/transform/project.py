@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.lib.duckdb_settings import active
-from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR, data_dir, warehouse_path
+from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR, REPO_ROOT, data_dir, warehouse_path
 
 
 def dbt_executable() -> str:
@@ -23,9 +23,13 @@ def dbt_executable() -> str:
 def dbt_env() -> dict[str, str]:
     """Env vars the dbt profile reads; the warehouse and dbt's logs follow CLUSTERWATCH_DATA_DIR (not the
     checkout), DuckDB's limits the config. dbt's own log file keeps info and above unless told otherwise: at
-    its default (debug, every statement) writing it took about 13% of the build's node time."""
+    its default (debug, every statement) writing it took about 13% of the build's node time. The dbt Python
+    models (the p-code lookup) import this checkout's `pipelines`, whichever one the environment installed."""
+    entries = [e for e in os.environ.get("PYTHONPATH", "").split(os.pathsep) if e]
+    # The same value again once the caller has put it in os.environ: it is part of the parse target's key.
+    path = os.pathsep.join(entries if str(REPO_ROOT) in entries else [str(REPO_ROOT), *entries])
     return {"CLUSTERWATCH_WAREHOUSE": str(warehouse_path()), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DBT_LOG_PATH": str(dbt_work_dir() / "logs"),
+            "DBT_LOG_PATH": str(dbt_work_dir() / "logs"), "PYTHONPATH": path,
             "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "info"), **active().env()}
 
 
