@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import sys
 import time
@@ -354,18 +353,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     code = args.func(args)
     if argv is None:  # the `clusterwatch` command itself, which exits next
-        _exit(code)
+        from pipelines.lib.process_exit import exit_now
+
+        exit_now(code)
     return code
-
-
-def _exit(code: int | None) -> None:
-    """Exit as Python does, minus its last garbage collections: they walk every object several times, about 2 s
-    after a refresh (600,000 objects), for memory the OS takes back anyway. The exit handlers still run
-    (logging's flush, temporary files), and the standard streams are flushed."""
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    os._exit(int(code or 0))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,13 @@ from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR, REPO_ROOT, data_
 
 
 def dbt_executable() -> str:
-    """dbt from this interpreter's environment, so a venv works without being activated."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
+    """dbt from this interpreter's environment, so a venv works without being activated: `clusterwatch-dbt`
+    (dbt, ending faster: pipelines/transform/dbt_main.py) when this install has it, else dbt itself."""
+    for name in ("clusterwatch-dbt", "dbt"):
+        candidate = Path(sys.executable).parent / name
+        if candidate.exists():
+            return str(candidate)
+    return "dbt"
 
 
 def dbt_env() -> dict[str, str]:
