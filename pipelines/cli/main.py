@@ -350,11 +350,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    code = args.func(args)
-    if argv is None:  # the `clusterwatch` command itself, which exits next
-        from pipelines.lib.process_exit import exit_now
+    from pipelines.lib.batch_process import collect_less, exit_now
 
+    command = argv is None  # the `clusterwatch` command itself (tests call main with their arguments)
+    args = build_parser().parse_args(argv)
+    if command:
+        collect_less()
+    code = args.func(args)
+    if command:
         exit_now(code)
     return code
 

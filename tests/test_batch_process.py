@@ -1,4 +1,4 @@
-"""Commands that end without Python's final garbage collections (pipelines/lib/process_exit.py): what a normal
+"""Commands that end without Python's final garbage collections (pipelines/lib/batch_process.py): what a normal
 exit gives is kept: the exit code, every byte of output, the exit handlers (dbt-duckdb's closes the warehouse)."""
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests import dbt_env as test_env
 
 SCRIPT = textwrap.dedent("""
     import atexit, sys
-    from pipelines.lib.process_exit import exit_now
+    from pipelines.lib.batch_process import exit_now
     atexit.register(lambda: open(sys.argv[1], "w").write("handler ran"))
     sys.stdout.write("buffered, no newline")
     exit_now(int(sys.argv[2]) if sys.argv[2].isdigit() else sys.argv[2])
