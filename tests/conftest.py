@@ -10,6 +10,18 @@ from pipelines.lib.paths import shared_snapshot_dir
 from tests.dbt_env import dbt_env
 
 
+@pytest.fixture(autouse=True)
+def _no_dagster_state_storage_from_an_earlier_test():
+    """Dagster keeps the current instance's definitions-state storage in a context variable, which
+    `dg.instance_for_test()` sets and resets. Once, in a full run, it stayed set after test_automation: every later
+    test that built definitions read the deleted temporary instance ("unable to open database file"). Each test
+    starts without one."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(None):
+        yield
+
+
 @pytest.fixture(scope="session")
 def real_snapshot() -> Path:
     root = shared_snapshot_dir()
