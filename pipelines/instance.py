@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipelines.lib.paths import REPO_ROOT, data_dir
@@ -28,3 +29,13 @@ def open_instance(home: Path | None = None):
     home = home or dagster_home()
     os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
+
+
+@contextmanager
+def definitions_state_of(instance):
+    """While open, the definitions Dagster builds read `instance`'s definitions state, as `dagster dev` arranges
+    for its code servers; never a state storage another instance of this process left set (tests make many)."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(instance.defs_state_storage):
+        yield

@@ -92,10 +92,11 @@ def run_refresh(instance, *, countries: list[str] | None = None, say=print, forc
                 verbose: bool = False) -> dict:
     from pipelines.lib.warehouse import writer_lock
 
+    from pipelines.instance import definitions_state_of
     from pipelines.interrupted import mark_interrupted_runs
 
     # One refresh at a time per data dir: DuckDB allows a single writer process.
-    with writer_lock(say=say):
+    with writer_lock(say=say), definitions_state_of(instance):
         mark_interrupted_runs(instance, say=say)  # runs a killed refresh left STARTED (none can be running now)
         return _run_refresh(instance, countries=countries, say=say, force=force, verbose=verbose)
 
