@@ -85,8 +85,11 @@ GLOBAL_SOURCES = ["raw/population"]  # the unpartitioned sources of automation_d
 
 
 @pytest.fixture
-def instance():
-    with dg.instance_for_test() as inst:
+def instance(tmp_path):
+    # In pytest's own tmp_path, which outlives the test: Dagster may keep this instance's definitions-state
+    # storage as the process's current one after the test (a full run did, and a later test's refresh read it);
+    # its files must then still be there, not in a deleted temporary directory.
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as inst:
         yield inst
 
 
