@@ -41,6 +41,23 @@ def test_the_suggester_is_guarded_too(tmp_path):
         list_sheets(bomb)
 
 
+@pytest.mark.parametrize("tag", [b'<c r="XFD1048576" t="inlineStr">', b'<x:c\n  s="1"\tr="XFD1048576">',
+                                 b'<c t="inlineStr"\r\nr="XFD1048576">'])
+def test_a_far_cell_is_found_however_its_tag_is_written(tmp_path, tag):
+    """Writers differ: a namespace prefix, other attributes first, tabs and line breaks between them."""
+    good = _workbook(tmp_path / "g.xlsx", {"A1": "org", "A2": "x", "B3": "y"})
+    far = tmp_path / "far.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(far, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="B3"[^>]*>', tag, data)
+                assert tag in data
+            dst.writestr(info, data)
+    with pytest.raises(SourceFormatError, match=r"last cell is at XFD1048576"):
+        list_sheets(far)
+
+
 def test_declared_dimension_alone_is_refused(tmp_path):
     """A <dimension> that claims the whole grid is what calamine reserves for, even with few cells."""
     good = _workbook(tmp_path / "g.xlsx", {"A1": "org", "A2": "x"})
