@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipelines.lib.files import sha256_file
 from pipelines.site import chart_data, figures
-from pipelines.site.charts import draw
+from pipelines.site.draw_pool import draw_all
 from pipelines.site.dictionary import data_dictionary
 from pipelines.site.load import Published, open_published
 
@@ -136,23 +136,39 @@ def _svg_size(svg: str) -> tuple[int, int]:
     return (round(float(m.group(1)) * 4 / 3), round(float(m.group(2)) * 4 / 3)) if m else (720, 400)
 
 
-def _chart(site: Path, keys: dict, country: str, table: chart_data.ChartTable, stats: dict) -> dict:
-    name = f"charts/{country}-{table.key}.svg"
-    digest = hashlib.sha256(json.dumps([CHART_CODE_VERSION, table.columns, table.rows], default=str,
-                                       sort_keys=True).encode()).hexdigest()
-    cached = keys.get(name)
-    if cached and cached.get("key") == digest and (site / name).exists():
-        return {"table": table, "svg": name, "alt": cached["alt"], "width": cached["w"], "height": cached["h"]}
-    drawn = draw(table)
-    if drawn is None:
-        keys.pop(name, None)
-        return {"table": table, "svg": None}
-    svg, alt = drawn
-    _write(site / name, svg)
-    w, h = _svg_size(svg)
-    keys[name] = {"key": digest, "alt": alt, "w": w, "h": h}
-    stats["charts_drawn"] += 1
-    return {"table": table, "svg": name, "alt": alt, "width": w, "height": h}
+def _chart_key(table: chart_data.ChartTable) -> str:
+    return hashlib.sha256(json.dumps([CHART_CODE_VERSION, table.columns, table.rows], default=str,
+                                     sort_keys=True).encode()).hexdigest()
+
+
+def _charts(site: Path, keys: dict, tables: dict[str, list[chart_data.ChartTable]], stats: dict
+            ) -> dict[str, list[dict]]:
+    """Each country's charts: the ones whose table is unchanged from the last build as they are, the others
+    drawn again (all at once, on every core: draw_pool.py)."""
+    out: dict[str, list[dict]] = {}
+    todo: list[tuple[dict, str, str]] = []
+    for country, country_tables in tables.items():
+        out[country] = []
+        for table in country_tables:
+            name, digest = f"charts/{country}-{table.key}.svg", _chart_key(table)
+            cached = keys.get(name)
+            if cached and cached.get("key") == digest and (site / name).exists():
+                out[country].append({"table": table, "svg": name, "alt": cached["alt"], "width": cached["w"],
+                                     "height": cached["h"]})
+            else:
+                out[country].append({"table": table, "svg": None})
+                todo.append((out[country][-1], name, digest))
+    for (chart, name, digest), drawn in zip(todo, draw_all([c["table"] for c, _, _ in todo]), strict=True):
+        if drawn is None:
+            keys.pop(name, None)
+            continue
+        svg, alt = drawn
+        _write(site / name, svg)
+        w, h = _svg_size(svg)
+        keys[name] = {"key": digest, "alt": alt, "w": w, "h": h}
+        chart.update(svg=name, alt=alt, width=w, height=h)
+        stats["charts_drawn"] += 1
+    return out
 
 
 def build_site(published_root: Path, out: Path | None = None) -> dict:
@@ -175,14 +191,15 @@ def build_site(published_root: Path, out: Path | None = None) -> dict:
         stats = {"charts_drawn": 0}
         keep = {"index.html", "site.css", f"charts/{KEYS}"}
         cards = []
+        charts_of = _charts(site, keys, {code: [
+            chart_data.funding_by_cluster(pub, code), chart_data.coverage_heat(pub, code),
+            chart_data.top_gaps(pub, code), chart_data.activation_timeline(pub, code)] for code in countries}, stats)
         for code in countries:
             name = country_name(code)
             figs = figures.country_figures(pub, code)
             cards.append({"code": code, "name": name, "figures": figs, "gaps": figures.worst_gaps(pub, code),
                           "gaps_prov": _gaps_provenance(pub, code)})
-            tables = [chart_data.funding_by_cluster(pub, code), chart_data.coverage_heat(pub, code),
-                      chart_data.top_gaps(pub, code), chart_data.activation_timeline(pub, code)]
-            charts = [_chart(site, keys, code, t, stats) for t in tables]
+            charts = charts_of[code]
             keep |= {c["svg"] for c in charts if c["svg"]}
             extra = [t for t in [chart_data.funding_by_plan(pub, code)] if t and t.rows]
             page = env.get_template("country.html").render(**common, current=code, code=code, name=name,
