@@ -16,7 +16,7 @@ from pipelines.lib.paths import DBT_PROJECT_DIR
 from pipelines.settings import ClusterwatchSettings, current_config
 from pipelines.sources.raw_asset import WAREHOUSE_POOL
 from pipelines.transform.dbt_cli import ClusterwatchDbtCliResource
-from pipelines.transform.dbt_metadata import with_table_metadata
+from pipelines.transform.dbt_metadata import table_metadata, with_table_metadata
 from pipelines.transform.dbt_shared import shared_build, step_broken_nodes, step_events, unit_test_args
 from pipelines.transform.dbt_steps import DbtStep, plan_steps
 from pipelines.transform.dbt_vars import config_dbt_vars
@@ -100,7 +100,9 @@ def dbt_build(context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: 
     broken = step_broken_nodes(context, build, step, manifest, key_of)
     error = f"{', '.join(broken)}" if broken else None
     # Held until dbt has exited: the tables' row counts and column types are read from the warehouse then.
-    seen = with_table_metadata(events, dbt_nodes(), description_vars(), log=context.log)
+    metadata = build.table_metadata(lambda built: table_metadata(dbt_nodes(), built, description_vars(),
+                                                                 log=context.log))
+    seen = with_table_metadata(events, metadata)
     yield from seen
     failed = _failed_tests(seen)
     if not failed and error is None:

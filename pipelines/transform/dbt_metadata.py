@@ -1,4 +1,4 @@
-"""Row counts and column schemas of the tables a dbt step built, for their pages in the Dagster UI.
+"""Row counts and column schemas of the tables a dbt build built, for their pages in the Dagster UI.
 
 Read from the warehouse after the step's `dbt build` has exited: DuckDB allows one process at a time on
 the file, so dagster-dbt's `fetch_row_counts()` (which queries while dbt still runs) cannot be used here.
@@ -27,27 +27,31 @@ def _table_metadata(con, node: Mapping[str, Any], columns: list[tuple[str, str]]
     return {"dagster/row_count": dg.MetadataValue.int(rows), "dagster/column_schema": schema_md}
 
 
-def with_table_metadata(events: Iterable, nodes: Mapping[str, Mapping[str, Any]], values: Mapping[str, Any],
-                        log=None) -> list:
-    """The step's events, each Output of a table model carrying its row count and column schema."""
+def table_metadata(nodes: Mapping[str, Mapping[str, Any]], built: Iterable[str], values: Mapping[str, Any],
+                   log=None) -> dict[str, dict]:
+    """Unique id -> row count and column schema of each table (model or seed) in `built`: one
+    connection and one catalog query for the whole build (each open of the warehouse costs about 50 ms)."""
     from pipelines.lib.warehouse import catalog_columns, connect
 
-    events = list(events)
-    wanted = [e for e in events if isinstance(e, dg.Output) and "unique_id" in e.metadata
-              and (nodes.get(e.metadata["unique_id"].value) or {}).get("config", {}).get("materialized") != "view"]
-    if not wanted:
-        return events
-    extra = {}
+    tables = [nodes[uid] for uid in sorted(built) if uid in nodes
+              and (nodes[uid].get("config") or {}).get("materialized") not in ("view", "test")]
+    if not tables:
+        return {}
+    out = {}
     try:
         with connect(read_only=True) as con:
-            known = [e for e in wanted if e.metadata["unique_id"].value in nodes]
-            # One catalog query for every table of the step (one per table cost about 11 ms each).
-            columns = catalog_columns(con, sorted({nodes[e.metadata["unique_id"].value]["schema"] for e in known}))
-            for e in known:
-                node = nodes[e.metadata["unique_id"].value]
+            columns = catalog_columns(con, sorted({n["schema"] for n in tables}))
+            for node in tables:
                 table = (node["schema"], node.get("alias") or node["name"])
-                extra[id(e)] = _table_metadata(con, node, columns.get(table, []), values)
+                out[node["unique_id"]] = _table_metadata(con, node, columns.get(table, []), values)
     except Exception as exc:  # noqa: BLE001 - metadata is for the UI; never fail a build over it
         if log is not None:
             log.warning(f"row counts and column schemas not recorded: {exc}")
-    return [e.with_metadata({**e.metadata, **extra[id(e)]}) if extra.get(id(e)) else e for e in events]
+    return out
+
+
+def with_table_metadata(events: Iterable, metadata: Mapping[str, dict]) -> list:
+    """The step's events, each Output of a table model carrying its row count and column schema."""
+    return [e.with_metadata({**e.metadata, **metadata[uid]})
+            if isinstance(e, dg.Output) and (uid := getattr(e.metadata.get("unique_id"), "value", None)) in metadata
+            and metadata[uid] else e for e in events]

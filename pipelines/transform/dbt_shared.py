@@ -37,6 +37,13 @@ class SharedBuild:
     target: Path
     error: Exception | None
     nodes: set[str] = field(default_factory=set)  # what it selected
+    tables: dict[str, dict] | None = None  # unique id -> row count and column schema, read once dbt has exited
+
+    def table_metadata(self, read) -> dict[str, dict]:
+        """`read(built unique ids)` the first time a step asks; the same answer for the run's other steps."""
+        if self.tables is None:
+            self.tables = read(sorted(uid for uid, s in self.status.items() if s == "success" and uid in self.nodes))
+        return self.tables
 
 
 _BUILD: list[SharedBuild] = []  # at most one: the current run's
