@@ -1,8 +1,8 @@
-"""The model-level column tests of dbt_project/tests/generic (one query per model instead of one per column).
+"""The model-level column_rules test of dbt_project/tests/generic (one query per model instead of one per rule).
 
-Their SQL is rendered from the test files with Jinja, as dbt renders it, and run in DuckDB on small tables, so
+Its SQL is rendered from the test file with Jinja, as dbt renders it, and run in DuckDB on small tables, so
 each rule is checked for what it lets through and what it reports. A scan of the YAML keeps the per-column
-forms of these four tests from coming back (each would be one more dbt node in every refresh).
+forms of these rules from coming back (each would be one more dbt node in every refresh).
 """
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import yaml
 from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR
 
 GENERIC = DBT_PROJECT_DIR / "tests" / "generic"
-FOLDED = {"not_null": "not_null_columns", "accepted_values": "accepted_values_columns",
-          "not_negative": "not_negative_columns", "unique": "unique_columns"}
+# A per-column test without settings of its own -> the column_rules rule it belongs to.
+FOLDED = {"not_null": "not_null", "accepted_values": "accepted_values", "not_negative": "not_negative",
+          "unique": "unique", "country_in_scope": "country_in_scope"}
 
 
 class _Adapter:
@@ -26,11 +27,17 @@ class _Adapter:
         return '"' + name.replace('"', '""') + '"'
 
 
-def render(test: str, **arguments) -> str:
-    """The test's SQL for a table `t`, as dbt would compile it (`{% test %}` is dbt's name for a macro)."""
+def render(test: str, countries=(), **arguments) -> str:
+    """The test's SQL for a table `t`, as dbt would compile it (`{% test %}` is dbt's name for a macro), with
+    var('countries') = `countries` as macros/countries.sql reads it."""
     text = (GENERIC / f"{test}.sql").read_text(encoding="utf-8")
     text = text.replace("{% test ", "{% macro test_").replace("{% endtest %}", "{% endmacro %}")
-    module = jinja2.Environment().from_string(text).make_module({"adapter": _Adapter()})
+
+    def in_configured_countries(column: str) -> str:
+        return f"{column} in ({', '.join(repr(c) for c in countries)})" if countries else "true"
+
+    module = jinja2.Environment().from_string(text).make_module(
+        {"adapter": _Adapter(), "in_configured_countries": in_configured_countries})
     return str(getattr(module, f"test_{test}")(model="t", **arguments))
 
 
@@ -38,11 +45,11 @@ def render(test: str, **arguments) -> str:
 def con():
     c = duckdb.connect()
     c.execute("""create table t as select * from (values
-        (1, 'a',   0,  10.5, 'x'),
-        (2, 'b',   1,  -1.0, 'y'),
-        (3, null,  2,  null, 'y'),
-        (4, 'it''s', 9, -3.0, null)
-    ) v(id, code, level, amount, tag)""")
+        (1, 'a',   0,  10.5, 'x', 'SOM'),
+        (2, 'b',   1,  -1.0, 'y', 'TCD'),
+        (3, null,  2,  null, 'y', null),
+        (4, 'it''s', 9, -3.0, null, 'FRA')
+    ) v(id, code, level, amount, tag, country_code)""")
     yield c
     c.close()
 
@@ -52,30 +59,44 @@ def failing(con, sql: str) -> list[tuple]:
 
 
 def test_accepted_values_reports_each_column_and_value_with_its_count(con):
-    sql = render("accepted_values_columns", values={"code": ["a", "b"], "level": [0, 1, 2], "tag": ["x"]})
-    assert failing(con, sql) == [("code", "it's", 1), ("level", "9", 1), ("tag", "y", 2)]  # nulls pass
+    sql = render("column_rules", accepted_values={"code": ["a", "b"], "level": [0, 1, 2], "tag": ["x"]})
+    assert failing(con, sql) == [("accepted_values", "code", "it's", 1), ("accepted_values", "level", "9", 1),
+                                 ("accepted_values", "tag", "y", 2)]  # nulls pass
 
 
 def test_accepted_values_passes_when_every_value_is_listed(con):
-    sql = render("accepted_values_columns", values={"code": ["a", "b", "it's"], "level": [0, 1, 2, 9]})
+    sql = render("column_rules", accepted_values={"code": ["a", "b", "it's"], "level": [0, 1, 2, 9]})
     assert failing(con, sql) == []
 
 
-def test_not_negative_names_the_negative_columns_of_each_row(con):
-    rows = con.execute(render("not_negative_columns", column_names=["amount", "level"]) + " order by id").df()
-    assert rows["id"].tolist() == [2, 4]  # a null amount passes
-    assert rows["negative_columns"].tolist() == ["amount", "amount"]
+def test_not_negative_reports_each_column_with_its_lowest_value(con):
+    sql = render("column_rules", not_negative=["amount", "level"])
+    assert failing(con, sql) == [("not_negative", "amount", "-3.0", 2)]  # a null amount passes
 
 
 def test_unique_reports_repeated_values_per_column_and_expression(con):
-    sql = render("unique_columns", column_names=["id", "tag", "coalesce(code, '*') || '|' || tag"])
-    assert failing(con, sql) == [("tag", "y", 2)]  # nulls pass, as in dbt's unique
+    sql = render("column_rules", unique=["id", "tag", "coalesce(code, '*') || '|' || tag"])
+    assert failing(con, sql) == [("unique", "tag", "y", 2)]  # nulls pass, as in dbt's unique
 
 
-def test_not_null_names_the_null_columns_of_each_row(con):
-    rows = con.execute(render("not_null_columns", column_names=["code", "amount", "tag"]) + " order by id").df()
-    assert rows["id"].tolist() == [3, 4]
-    assert rows["null_columns"].tolist() == ["code, amount", "tag"]
+def test_not_null_reports_each_column_with_its_null_rows(con):
+    sql = render("column_rules", not_null=["id", "code", "amount", "tag"])
+    assert failing(con, sql) == [("not_null", "amount", None, 1), ("not_null", "code", None, 1),
+                                 ("not_null", "tag", None, 1)]
+
+
+def test_country_in_scope_reports_each_country_outside_the_configuration(con):
+    sql = render("column_rules", countries=["SOM", "TCD"], country_in_scope=["country_code"])
+    assert failing(con, sql) == [("country_in_scope", "country_code", "FRA", 1)]  # a null country passes
+    assert failing(con, render("column_rules", country_in_scope=["country_code"])) == []  # none set: every one
+
+
+def test_every_rule_at_once_and_none(con):
+    sql = render("column_rules", not_null=["code"], accepted_values={"level": [0, 1, 2]}, unique=["tag"],
+                 not_negative=["amount"], countries=["SOM"], country_in_scope=["country_code"])
+    assert [r[0] for r in failing(con, sql)] == ["accepted_values", "country_in_scope", "country_in_scope",
+                                                 "not_negative", "not_null", "unique"]
+    assert failing(con, render("column_rules")) == []
 
 
 def _yaml_files() -> list[Path]:
@@ -83,9 +104,9 @@ def _yaml_files() -> list[Path]:
                    *REFERENCE_DIR.glob("*.yml")])
 
 
-def test_these_four_tests_stay_folded_in_every_yaml():
+def test_column_rules_stay_folded_in_every_yaml():
     """Per column, only a test with its own settings (where, severity) stays: the rest belongs to the model's
-    *_columns test."""
+    column_rules test."""
     files = _yaml_files()
     assert len(files) > 50  # the models', the seeds' and the register's YAML
     loose = []
@@ -98,5 +119,5 @@ def test_these_four_tests_stay_folded_in_every_yaml():
                     spec = {} if isinstance(t, str) else (t[kind] or {})
                     if kind in FOLDED and not set(spec) - {"arguments"}:
                         loose.append(f"{path.relative_to(DBT_PROJECT_DIR.parent)}: {node['name']}.{column['name']} "
-                                     f"{kind} (list it in the model's {FOLDED[kind]})")
+                                     f"{kind} (list it under {FOLDED[kind]} in the model's column_rules test)")
     assert not loose, "\n".join(loose)

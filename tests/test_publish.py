@@ -103,7 +103,7 @@ def test_publish_assets_wait_for_the_blocking_checks_of_the_dbt_marts():
         assert suite in checks and graph.get_check_spec(suite).blocking
         dbt_tests = [k for k in checks if k != suite]
         assert dbt_tests and all(graph.get_check_spec(k).blocking for k in dbt_tests
-                                 if k.name.startswith(("not_null", "unique")))
+                                 if k.name.startswith(("column_rules", "unique")))
 
 
 # -- the publish machinery, killed at every step (small warehouse, publish in a subprocess) ------------------
@@ -720,7 +720,7 @@ def test_a_failing_dbt_test_blocks_only_its_mart(sample_data, capsys):
 
     graph = defs.resolve_asset_graph()
     (mart,) = graph.get(dg.AssetKey(["published", "funding_flows"])).parent_keys
-    test = next(k for k in graph.get_check_keys_for_assets({mart}) if k.name == "accepted_values_funding_flows")
+    test = next(k for k in graph.get_check_keys_for_assets({mart}) if k.name == "column_rules_funding_flows")
     published = sample_data / "published"
     baseline = manifest_of(published)
     before = {n: sha(published / n) for n in ("funding_flows.csv", "funding_flows.parquet")}

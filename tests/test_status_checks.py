@@ -51,7 +51,7 @@ def run_with_failing_check(test_name: str) -> str:
 def test_status_names_a_failed_dbt_test_its_file_and_failing_rows(data_dir):
     from pipelines.status import status_data, status_text
 
-    test = dbt_test("accepted_values_funding_flows")
+    test = dbt_test("column_rules_funding_flows")
     run_id = run_with_failing_check(test["name"])
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
     con.execute(f'create schema "{test["schema"]}"')
@@ -78,7 +78,7 @@ def test_status_names_a_failed_dbt_test_its_file_and_failing_rows(data_dir):
 def test_status_does_not_wait_for_a_warehouse_a_refresh_holds(data_dir):
     from pipelines.status import status_data
 
-    test = dbt_test("accepted_values_funding_flows")
+    test = dbt_test("column_rules_funding_flows")
     run_with_failing_check(test["name"])
     duckdb.connect(str(data_dir / "warehouse.duckdb")).close()
     holder = subprocess.Popen(

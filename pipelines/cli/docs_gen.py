@@ -55,33 +55,29 @@ def _arguments(test: dict, kind: str) -> dict:
     return {**(spec.get("arguments") or {}), **{k: v for k, v in spec.items() if k not in ("arguments", "name", "config")}}
 
 
+def _column_rules(model: dict) -> dict:
+    """The arguments of the model's column_rules test (dbt_project/tests/generic/column_rules.sql)."""
+    for t in _tests(model):
+        if isinstance(t, dict) and "column_rules" in t:
+            return _arguments(t, "column_rules")
+    return {}
+
+
 def _accepted_values(column: dict, model: dict) -> list | None:
-    """A column-level accepted_values test, or the column's list in the model-level accepted_values_columns test."""
+    """A column-level accepted_values test, or the column's list in the model's column_rules test."""
     for t in _tests(column):
         if isinstance(t, dict) and "accepted_values" in t:
             values = _arguments(t, "accepted_values").get("values")
             if values is not None:
                 return list(values)
-    for t in _tests(model):
-        if isinstance(t, dict) and "accepted_values_columns" in t:
-            values = (_arguments(t, "accepted_values_columns").get("values") or {}).get(column.get("name"))
-            if values is not None:
-                return list(values)
-    return None
+    values = (_column_rules(model).get("accepted_values") or {}).get(column.get("name"))
+    return None if values is None else list(values)
 
 
 def _not_null(column: dict, model: dict) -> bool:
-    """A column-level not_null test, or the column listed in the model-level not_null_columns test."""
+    """A column-level not_null test, or the column listed under not_null in the model's column_rules test."""
     return (any(t == "not_null" or (isinstance(t, dict) and "not_null" in t) for t in _tests(column))
-            or column.get("name") in _not_null_columns(model))
-
-
-def _not_null_columns(model: dict) -> set[str]:
-    out: set[str] = set()
-    for t in _tests(model):
-        if isinstance(t, dict) and "not_null_columns" in t:
-            out |= set(_arguments(t, "not_null_columns").get("column_names") or [])
-    return out
+            or column.get("name") in set(_column_rules(model).get("not_null") or []))
 
 
 def model_yamls(marts_dir: Path = MARTS_DIR) -> dict[str, tuple[dict, Path]]:
