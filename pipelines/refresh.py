@@ -117,11 +117,26 @@ def _sources_definitions() -> dg.Definitions:
     )
 
 
+@contextlib.contextmanager
+def _dbt_made_ready(*, will_load: bool):
+    """dbt made ready on the other core while the sources load; yields the wait for it. When sources will load,
+    a warm dbt process that also runs the build (transform/dbt_server.py); else only the parse, when the project
+    changed (so a refresh that finds nothing new never imports dbt)."""
+    from pipelines.transform.project import prepare_in_background, start_warm_dbt
+
+    warm = start_warm_dbt() if will_load else None
+    parsing = None if warm is not None else prepare_in_background()
+    try:
+        yield warm.wait_parsed if warm is not None else parsing.join if parsing is not None else lambda: None
+    finally:
+        if warm is not None:
+            warm.close()
+
+
 def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, verbose: bool = False) -> dict:
     from pipelines.changes import downstream_tags, plan_rebuild
     from pipelines.settings import config_path_from_env
     from pipelines.sources import PARTITIONED_RAW_ASSETS, RAW_ASSETS
-    from pipelines.transform.project import prepare_in_background
 
     started = time.perf_counter()
     cfg = current_config()
@@ -138,50 +153,49 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
         if w[:3] in wanted:
             say(f"warning: {w}")
 
-    parsing = prepare_in_background()  # None when dbt's partial parse is ready (a no-op never imports dbt)
     partitioned_keys = [a.key for a in PARTITIONED_RAW_ASSETS]
     global_assets = [a for a in RAW_ASSETS if a.key not in partitioned_keys]
     skip = _unchanged_source_runs(instance, cfg, wanted, PARTITIONED_RAW_ASSETS, global_assets, force=force)
-    say("stage 1/2: per-country sources")
-    failed: dict[str, str] = {}
-    for country in wanted:
-        if country in skip:
-            say(f"  sources for {country}: unchanged, no run")
-            continue
-        try:
-            _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
-                 tags=run_tags("country-sources", force=force), verbose=verbose)
-        except RefreshFailed as e:
-            # One country's bad file fails that country only: its previous raw rows stay (the partition
-            # loads all or nothing) and the marts are built from them; the other countries go on.
-            failed[country] = str(e)
-            say(f"warning: {e}\n  {country} keeps its last good raw data; the other countries go on")
+    with _dbt_made_ready(will_load=force or len(skip) < len(wanted) + 1) as dbt_ready:
+        say("stage 1/2: per-country sources")
+        failed: dict[str, str] = {}
+        for country in wanted:
+            if country in skip:
+                say(f"  sources for {country}: unchanged, no run")
+                continue
+            try:
+                _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
+                     tags=run_tags("country-sources", force=force), verbose=verbose)
+            except RefreshFailed as e:
+                # One country's bad file fails that country only: its previous raw rows stay (the partition
+                # loads all or nothing) and the marts are built from them; the other countries go on.
+                failed[country] = str(e)
+                say(f"warning: {e}\n  {country} keeps its last good raw data; the other countries go on")
 
-    say("stage 2/2: global sources, then what depends on changed data")
-    raw_keys = {a.key for a in RAW_ASSETS}
-    if None in skip:
-        say("  global sources: unchanged, no run")
-    else:
-        _run(defs, instance, [a.key for a in global_assets], say, "global sources",
-             tags=run_tags("global-sources", force=force), verbose=verbose)
-    if parsing is not None:
-        parsing.join()
-    # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
-    plan = plan_rebuild(instance, cfg, config_path_from_env(), RAW_ASSETS, force=force)
-    if plan.nothing_to_do:
-        say("  nothing changed since the last refresh: no dbt, checks or publication needed")
+        say("stage 2/2: global sources, then what depends on changed data")
+        raw_keys = {a.key for a in RAW_ASSETS}
+        if None in skip:
+            say("  global sources: unchanged, no run")
+        else:
+            _run(defs, instance, [a.key for a in global_assets], say, "global sources",
+                 tags=run_tags("global-sources", force=force), verbose=verbose)
+        dbt_ready()
+        # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
+        plan = plan_rebuild(instance, cfg, config_path_from_env(), RAW_ASSETS, force=force)
+        if plan.nothing_to_do:
+            say("  nothing changed since the last refresh: no dbt, checks or publication needed")
+            return _summary(started, log, failed)
+        from pipelines.definitions import current_definitions  # dbt and Great Expectations: only when there is work
+
+        defs = current_definitions()
+        rebuild = plan.assets(defs.resolve_asset_graph(), raw_keys)
+        if not rebuild:
+            say("  nothing changed since the last refresh: no dbt, checks or publication needed")
+        else:
+            say(f"  changed: {plan.describe()}; rebuilding {len(rebuild)} assets")
+            _run(defs, instance, rebuild, say, "transform, checks, publish",
+                 tags={**run_tags("downstream", force=force), **downstream_tags(plan.current)}, verbose=verbose)
         return _summary(started, log, failed)
-    from pipelines.definitions import current_definitions  # dbt and Great Expectations: only when there is work
-
-    defs = current_definitions()
-    rebuild = plan.assets(defs.resolve_asset_graph(), raw_keys)
-    if not rebuild:
-        say("  nothing changed since the last refresh: no dbt, checks or publication needed")
-    else:
-        say(f"  changed: {plan.describe()}; rebuilding {len(rebuild)} assets")
-        _run(defs, instance, rebuild, say, "transform, checks, publish",
-             tags={**run_tags("downstream", force=force), **downstream_tags(plan.current)}, verbose=verbose)
-    return _summary(started, log, failed)
 
 
 def _unchanged_source_runs(instance, cfg, countries: list[str], partitioned, global_assets, *, force: bool

@@ -5,9 +5,17 @@ batch_process.py), and without the events no logger writes (dbt_events.py): abou
 
 
 def main() -> None:
+    import sys
+
+    from pipelines.lib.batch_process import exit_now
+    from pipelines.transform.dbt_server import delegate
+
+    # In a refresh, its warm dbt process runs the command (dbt_server.py)
+    if (code := delegate(sys.argv[1:])) is not None:
+        exit_now(code)
     from dbt.cli.main import cli
 
-    from pipelines.lib.batch_process import collect_less, exit_now
+    from pipelines.lib.batch_process import collect_less
     from pipelines.transform.dbt_events import drop_unlogged_events
 
     collect_less()

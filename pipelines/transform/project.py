@@ -140,6 +140,23 @@ def prepare_in_background() -> threading.Thread | None:
     return thread
 
 
+def start_warm_dbt():
+    """The refresh's warm dbt process (dbt_server.py): it parses the project now, as `_parse` would, and runs the
+    refresh's `dbt build` without dbt's start-up. None where Unix sockets cannot pass file descriptors."""
+    from pipelines.transform.dbt_server import WarmDbt, supported
+
+    if not supported():
+        return None
+    os.environ.update(dbt_env())
+    dbt_vars = current_dbt_vars()
+    target = parse_target(dbt_vars)
+    # As dagster-dbt starts dbt for a step: its log beside the target, the profile in the project
+    env = {"DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+           "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
+    return WarmDbt(["parse", "--quiet", "--vars", json.dumps(dbt_vars), "--target-path", str(target)],
+                   DBT_PROJECT_DIR, env, DBT_PROJECT_DIR / "target" / "manifest.json")
+
+
 def parse_target(dbt_vars: dict) -> Path:
     """dbt's target folder, one per set of vars and profile settings: every step and every later refresh with
     the same ones reuses its partial parse (dbt parses in full when vars or the profile change, or without one)."""
