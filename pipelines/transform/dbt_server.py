@@ -120,6 +120,8 @@ def serve(path: str, parse: dict) -> None:
     except Exception:  # noqa: BLE001 - the build parses again and reports what is wrong
         manifest = None
     print("parsed" if manifest is not None else "not parsed", flush=True)
+    if manifest is not None:
+        _import_python_model_modules(manifest)
     listener.settimeout(1.0)
     while True:
         try:
@@ -150,6 +152,30 @@ def serve(path: str, parse: dict) -> None:
         sys.stderr.flush()
         conn.sendall(f"{code}\n".encode())
     os._exit(0)
+
+
+def _import_python_model_modules(manifest) -> None:
+    """Import now what the project's dbt Python models import (pandas, the p-code lookup: about 0.6 s), while the
+    sources load, instead of in the first Python model of the build."""
+    import ast
+    import importlib
+
+    for node in manifest.nodes.values():
+        if getattr(node, "language", None) != "python":
+            continue
+        try:
+            tree = ast.parse(node.raw_code)
+        except SyntaxError:
+            continue  # the build reports it
+        for stmt in ast.walk(tree):
+            names = ([a.name for a in stmt.names] if isinstance(stmt, ast.Import)
+                     else [stmt.module] if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level
+                     else [])
+            for name in names:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # noqa: BLE001 - the model's own import reports it, in the build
+                    pass
 
 
 def _publish_manifest(target: Path, manifest_path: Path) -> None:
