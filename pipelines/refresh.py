@@ -133,6 +133,20 @@ def _dbt_made_ready(*, will_load: bool):
             warm.close()
 
 
+@contextlib.contextmanager
+def _warehouse_held_open(*, will_load: bool):
+    """The warehouse held open while the source runs load: each of their steps opens and closes it, and DuckDB then
+    reuses the open database instead of loading the file and its catalog again (about 60 ms a step). Opened as
+    the steps open it (one configuration: DuckDB refuses another), closed before dbt's process needs the file."""
+    from pipelines.settings import open_warehouse, warehouse_resource
+
+    if not will_load:
+        yield
+        return
+    with open_warehouse(warehouse_resource()):
+        yield
+
+
 def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, verbose: bool = False) -> dict:
     from pipelines.changes import downstream_tags, plan_rebuild
     from pipelines.settings import config_path_from_env
@@ -157,28 +171,29 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
     global_assets = [a for a in RAW_ASSETS if a.key not in partitioned_keys]
     skip = _unchanged_source_runs(instance, cfg, wanted, PARTITIONED_RAW_ASSETS, global_assets, force=force)
     with _dbt_made_ready(will_load=force or len(skip) < len(wanted) + 1) as dbt_ready:
-        say("stage 1/2: per-country sources")
         failed: dict[str, str] = {}
-        for country in wanted:
-            if country in skip:
-                say(f"  sources for {country}: unchanged, no run")
-                continue
-            try:
-                _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
-                     tags=run_tags("country-sources", force=force), verbose=verbose)
-            except RefreshFailed as e:
-                # One country's bad file fails that country only: its previous raw rows stay (the partition
-                # loads all or nothing) and the marts are built from them; the other countries go on.
-                failed[country] = str(e)
-                say(f"warning: {e}\n  {country} keeps its last good raw data; the other countries go on")
+        with _warehouse_held_open(will_load=len(skip) < len(wanted) + 1):
+            say("stage 1/2: per-country sources")
+            for country in wanted:
+                if country in skip:
+                    say(f"  sources for {country}: unchanged, no run")
+                    continue
+                try:
+                    _run(defs, instance, partitioned_keys, say, f"sources for {country}", partition_key=country,
+                         tags=run_tags("country-sources", force=force), verbose=verbose)
+                except RefreshFailed as e:
+                    # One country's bad file fails that country only: its previous raw rows stay (the partition
+                    # loads all or nothing) and the marts are built from them; the other countries go on.
+                    failed[country] = str(e)
+                    say(f"warning: {e}\n  {country} keeps its last good raw data; the other countries go on")
 
-        say("stage 2/2: global sources, then what depends on changed data")
+            say("stage 2/2: global sources, then what depends on changed data")
+            if None in skip:
+                say("  global sources: unchanged, no run")
+            else:
+                _run(defs, instance, [a.key for a in global_assets], say, "global sources",
+                     tags=run_tags("global-sources", force=force), verbose=verbose)
         raw_keys = {a.key for a in RAW_ASSETS}
-        if None in skip:
-            say("  global sources: unchanged, no run")
-        else:
-            _run(defs, instance, [a.key for a in global_assets], say, "global sources",
-                 tags=run_tags("global-sources", force=force), verbose=verbose)
         dbt_ready()
         # Dagster's data versions of the raw assets decide what is rebuilt (pipelines/changes.py).
         plan = plan_rebuild(instance, cfg, config_path_from_env(), RAW_ASSETS, force=force)

@@ -56,6 +56,13 @@ def test_every_warehouse_connection_follows_the_config(tmp_path, data_dir, monke
     for read_only in (False, True):
         with open_warehouse(warehouse_resource(read_only=read_only)) as con:
             assert _settings_of(con) == (memory, threads, temp)
+    # One configuration for every writer: with the warehouse held open (the refresh, while its sources load),
+    # the steps' connections and connect() join the open database; DuckDB refuses one with another configuration.
+    with open_warehouse(warehouse_resource()) as held, connect() as joined:
+        held.execute("create table held_open as select 42 as answer")
+        assert joined.execute("select answer from held_open").fetchone() == (42,)
+        with open_warehouse(warehouse_resource()) as step:
+            assert step.execute("select answer from held_open").fetchone() == (42,)
 
     # dbt's profile reads the same settings from the env the dbt steps get.
     env = {**test_env.dbt_env(tmp_path / "dbt"), **dbt_env()}

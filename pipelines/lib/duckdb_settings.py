@@ -38,8 +38,10 @@ class DuckDBSettings(BaseModel):
 
     def connection_config(self) -> dict[str, str | int]:
         """duckdb.connect(config=...) for any connection to the warehouse."""
+        # The same for every opener (dagster-duckdb's resource sets its own user agent unless given one): DuckDB
+        # refuses a second connection to an open database with a different configuration.
         return {"memory_limit": self.memory_limit.strip(), "threads": self.threads,
-                "temp_directory": str(self.temp_path())}
+                "temp_directory": str(self.temp_path()), "custom_user_agent": "clusterwatch"}
 
     def env(self) -> dict[str, str]:
         return {ENV_MEMORY_LIMIT: self.memory_limit.strip(), ENV_THREADS: str(self.threads),
