@@ -69,3 +69,19 @@ def test_a_callback_gets_every_event(manager):
     manager.add_callback(lambda msg: seen.append(msg.info.msg))
     manager.fire_event(Note(msg="a statement"), level=EventLevel.DEBUG)
     assert seen == ["a statement"]
+
+
+def test_a_logger_it_does_not_know_gets_every_event(manager):
+    """A dbt whose loggers look different (no level): nothing is dropped, nothing breaks."""
+    seen = []
+
+    class Unknown:
+        def filter(self, msg):
+            return True
+
+        def write_line(self, msg):
+            seen.append(msg.info.msg)
+
+    manager.loggers.append(Unknown())
+    manager.fire_event(Note(msg="a statement"), level=EventLevel.DEBUG)
+    assert seen == ["a statement"]

@@ -28,14 +28,19 @@ def drop_unlogged_events() -> bool:
         return True
     level_of = {level.value: number for level, number in _log_level_map.items()}
 
+    def unlogged(manager, e, level) -> bool:
+        try:
+            name = (level or e.level_tag()).value
+            # dbt's own callback reads one warning event only; any other callback (dbtRunner's) gets every event.
+            return (name in _BELOW_WARN and type(e).__name__ not in PRINT_EVENT_NAMES
+                    and all(c is track_behavior_change_warn for c in manager.callbacks)
+                    and all(level_of[name] < level_of[lg.level.value] for lg in manager.loggers))
+        except Exception:  # noqa: BLE001 - a dbt whose loggers look different: every event, as dbt does
+            return False
+
     @functools.wraps(fire)
     def fire_event(self, e, level=None, node=None, force_warn_or_error_handling=False):
-        name = (level or e.level_tag()).value
-        # dbt's own callback reads one warning event only; any other callback (dbtRunner's) gets every event.
-        if (name in _BELOW_WARN and not force_warn_or_error_handling
-                and type(e).__name__ not in PRINT_EVENT_NAMES
-                and all(c is track_behavior_change_warn for c in self.callbacks)
-                and all(level_of[name] < level_of[lg.level.value] for lg in self.loggers)):
+        if not force_warn_or_error_handling and unlogged(self, e, level):
             return None
         return fire(self, e, level, node, force_warn_or_error_handling)
 
