@@ -170,9 +170,10 @@ def _run_refresh(instance, *, countries: list[str] | None, say, force: bool, ver
     partitioned_keys = [a.key for a in PARTITIONED_RAW_ASSETS]
     global_assets = [a for a in RAW_ASSETS if a.key not in partitioned_keys]
     skip = _unchanged_source_runs(instance, cfg, wanted, PARTITIONED_RAW_ASSETS, global_assets, force=force)
-    with _dbt_made_ready(will_load=force or len(skip) < len(wanted) + 1) as dbt_ready:
+    will_load = len(skip) < len(wanted) + 1  # a source run of some country, or of the global sources
+    with _dbt_made_ready(will_load=will_load) as dbt_ready:
         failed: dict[str, str] = {}
-        with _warehouse_held_open(will_load=len(skip) < len(wanted) + 1):
+        with _warehouse_held_open(will_load=will_load):
             say("stage 1/2: per-country sources")
             for country in wanted:
                 if country in skip:

@@ -112,3 +112,15 @@ def _alive(pid: int) -> bool:
 @pytest.fixture(autouse=True)
 def _no_inherited_server(monkeypatch):
     monkeypatch.delenv(SERVER_ENV, raising=False)
+
+
+def test_a_warm_process_that_cannot_start_leaves_dbt_to_run_itself(monkeypatch):
+    """No process to be had (or no temporary folder): the refresh goes on without one, as before it existed."""
+    from pipelines.transform import dbt_server, project
+
+    def no_process(*args, **kwargs):
+        raise OSError("no more processes")
+
+    monkeypatch.setattr(dbt_server.subprocess, "Popen", no_process)
+    assert project.start_warm_dbt() is None
+    assert SERVER_ENV not in os.environ

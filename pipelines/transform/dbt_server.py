@@ -115,8 +115,11 @@ def serve(path: str, parse: dict) -> None:
         result = dbtRunner().invoke(parse["argv"])
         manifest = result.result if result.success else None
         if manifest is not None and parse.get("publish_to"):
-            _publish_manifest(Path(parse["argv"][parse["argv"].index("--target-path") + 1]),
-                              Path(parse["publish_to"]))
+            from pipelines.lib.files import copy_into_place
+
+            # Where the Dagster definitions read it, as project.py's _parse puts it
+            target = Path(parse["argv"][parse["argv"].index("--target-path") + 1])
+            copy_into_place(target / "manifest.json", Path(parse["publish_to"]))
     except Exception:  # noqa: BLE001 - the build parses again and reports what is wrong
         manifest = None
     print("parsed" if manifest is not None else "not parsed", flush=True)
@@ -178,14 +181,6 @@ def _import_python_model_modules(manifest) -> None:
                     pass
 
 
-def _publish_manifest(target: Path, manifest_path: Path) -> None:
-    """The parse's manifest where the Dagster definitions read it, whole or not at all (project.py _parse)."""
-    manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    staged = manifest_path.with_suffix(".json.tmp")
-    shutil.copyfile(target / "manifest.json", staged)
-    os.replace(staged, manifest_path)
-
-
 # -- the refresh's side --------------------------------------------------------------------------------------
 
 class WarmDbt:
@@ -195,9 +190,13 @@ class WarmDbt:
         self._dir = tempfile.mkdtemp(prefix="clusterwatch-dbt-")  # private (0700), and a short socket path
         self.path = os.path.join(self._dir, "dbt.sock")
         request = {"argv": parse_argv, "cwd": str(cwd), "publish_to": str(publish_to)}
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.transform.dbt_server", self.path, json.dumps(request)],
-            env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "pipelines.transform.dbt_server", self.path, json.dumps(request)],
+                env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        except OSError:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            raise
         self._parsed: bool | None = None
         os.environ[SERVER_ENV] = self.path
 

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.lib.duckdb_settings import active
+from pipelines.lib.files import copy_into_place
 from pipelines.lib.paths import DBT_PROJECT_DIR, REFERENCE_DIR, REPO_ROOT, data_dir, warehouse_path
 
 
@@ -108,10 +109,8 @@ def _parse(project) -> None:
     target = parse_target(dbt_vars)
     dbt = ClusterwatchDbtCliResource(project_dir=project, dbt_executable=dbt_executable())
     dbt.cli(["parse", "--quiet", "--vars", json.dumps(dbt_vars)], target_path=target).wait()
-    project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    staged = project.manifest_path.with_suffix(".json.tmp")
-    shutil.copyfile(target / "manifest.json", staged)
-    os.replace(staged, project.manifest_path)  # whole or not at all: a code server may be reading it
+    # Where the Dagster definitions read it, whole or not at all (a code server may be reading it)
+    copy_into_place(target / "manifest.json", Path(project.manifest_path))
 
 
 def parse_needed() -> bool:
@@ -142,7 +141,8 @@ def prepare_in_background() -> threading.Thread | None:
 
 def start_warm_dbt():
     """The refresh's warm dbt process (dbt_server.py): it parses the project now, as `_parse` would, and runs the
-    refresh's `dbt build` without dbt's start-up. None where Unix sockets cannot pass file descriptors."""
+    refresh's `dbt build` without dbt's start-up. None where Unix sockets cannot pass file descriptors, or it
+    cannot be started."""
     from pipelines.transform.dbt_server import WarmDbt, supported
 
     if not supported():
@@ -153,8 +153,11 @@ def start_warm_dbt():
     # As dagster-dbt starts dbt for a step: its log beside the target, the profile in the project
     env = {"DBT_PROFILES_DIR": str(DBT_PROJECT_DIR), "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
            "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
-    return WarmDbt(["parse", "--quiet", "--vars", json.dumps(dbt_vars), "--target-path", str(target)],
-                   DBT_PROJECT_DIR, env, DBT_PROJECT_DIR / "target" / "manifest.json")
+    try:
+        return WarmDbt(["parse", "--quiet", "--vars", json.dumps(dbt_vars), "--target-path", str(target)],
+                       DBT_PROJECT_DIR, env, DBT_PROJECT_DIR / "target" / "manifest.json")
+    except OSError:  # no temporary folder or process to be had: the refresh runs dbt as its own process
+        return None
 
 
 def parse_target(dbt_vars: dict) -> Path:
